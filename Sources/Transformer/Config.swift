@@ -2,7 +2,6 @@
 
 public enum MLPKind: String, Codable, Hashable, Sendable {
     case gelu          // GPT-2: d → 4d → d, GELU
-    case gatedSiLU     // LLaMA-style: V(SiLU(W1 x) ⊙ W2 x), hidden 8d/3 rounded (8d² params)
     case quarter       // GPT2_{1/4}: d → d → d
     case none          // GPT2_0: attention only
 }

@@ -1,0 +1,46 @@
+/// GELU, tanh approximation as in GPT-2: y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+
+@usableFromInline let geluScale: Float = 0.797_884_56     // √(2/π)
+
+/// y = GELU(x); x, y: [count].
+public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, threads: Int = 1) {
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+        let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
+        for blk in range {
+            let i = blk * 8
+            if i + 8 <= count {
+                let v = load8(x + i)
+                let u = geluScale * (v + 0.044715 * v * v * v)
+                store8(0.5 * v * (1 + tanh8(u)), y + i)
+            } else {
+                for j in i..<count {
+                    let v = x[j]
+                    let u = geluScale * (v + 0.044715 * v * v * v)
+                    y[j] = 0.5 * v * (1 + tanh8(SIMD8(repeating: u))[0])
+                }
+            }
+        }
+    }
+}
+
+/// Backward of `geluForward`: dx = dy · GELU′(x) (overwrites; dx may alias dy); dx, dy, x: [count].
+public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                         count: Int, threads: Int = 1) {
+    @inline(__always) func grad(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let u = geluScale * (v + 0.044715 * v * v * v)
+        let th = tanh8(u)
+        let du = geluScale * (1 + 3 * 0.044715 * v * v)
+        return 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du
+    }
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+        let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
+        for blk in range {
+            let i = blk * 8
+            if i + 8 <= count {
+                store8(load8(dy + i) * grad(load8(x + i)), dx + i)
+            } else {
+                for j in i..<count { dx[j] = dy[j] * grad(SIMD8(repeating: x[j]))[0] }
+            }
+        }
+    }
+}

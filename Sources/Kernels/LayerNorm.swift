@@ -1,0 +1,79 @@
+/// LayerNorm with affine weight and bias (GPT-2's pre-LN), eps 1e-5.
+
+/// y = (x − mean) · rstd · gamma + beta, row by row.
+/// x, y: [rows × width]; mean, rstd: [rows], kept for the backward pass.
+public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                             gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                             mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                             rows: Int, width: Int, threads: Int = 1) {
+    let n = Float(width)
+    parallelFor(reductionChunks, threads: rows * width >= 1 << 14 ? threads : 1) { chunk in
+        for r in chunkRange(chunk, of: reductionChunks, count: rows) {
+            let xr = x + r * width, yr = y + r * width
+            var s8 = SIMD8<Float>(repeating: 0)
+            var i = 0
+            while i + 8 <= width { s8 += load8(xr + i); i += 8 }
+            var s = s8.sum()
+            while i < width { s += xr[i]; i += 1 }
+            let m = s / n
+            let m8 = SIMD8<Float>(repeating: m)
+            var v8 = SIMD8<Float>(repeating: 0)
+            i = 0
+            while i + 8 <= width { let d = load8(xr + i) - m8; v8.addProduct(d, d); i += 8 }
+            var v = v8.sum()
+            while i < width { let d = xr[i] - m; v += d * d; i += 1 }
+            let rs = 1 / (v / n + 1e-5).squareRoot()
+            mean[r] = m; rstd[r] = rs
+            let rs8 = SIMD8<Float>(repeating: rs)
+            i = 0
+            while i + 8 <= width {
+                store8((load8(xr + i) - m8) * rs8 * load8(gamma + i) + load8(beta + i), yr + i)
+                i += 8
+            }
+            while i < width { yr[i] = (xr[i] - m) * rs * gamma[i] + beta[i]; i += 1 }
+        }
+    }
+}
+
+/// Backward of `layerNormForward`. Accumulates into dx [rows × width], dgamma and dbeta [width].
+/// dx_i = rstd · (g_i − mean(g) − x̂_i · mean(g·x̂)), with g = dy·gamma and x̂ the normalized input.
+public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+                              dbeta: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
+                              x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                              mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                              rows: Int, width: Int, threads: Int = 1) {
+    let n = Float(width)
+    let big = rows * width >= 1 << 14
+    parallelFor(reductionChunks, threads: big ? threads : 1) { chunk in
+        for r in chunkRange(chunk, of: reductionChunks, count: rows) {
+            let xr = x + r * width, dyr = dy + r * width, dxr = dx + r * width
+            let m = mean[r], rs = rstd[r]
+            var sg: Float = 0, sgx: Float = 0
+            for i in 0..<width {
+                let g = dyr[i] * gamma[i]
+                sg += g
+                sgx += g * (xr[i] - m) * rs
+            }
+            let mg = sg / n, mgx = sgx / n
+            for i in 0..<width {
+                let g = dyr[i] * gamma[i]
+                let xh = (xr[i] - m) * rs
+                dxr[i] += rs * (g - mg - xh * mgx)
+            }
+        }
+    }
+    // dgamma_j = Σ_r dy[r,j]·x̂[r,j]; dbeta_j = Σ_r dy[r,j]: column sums in row order.
+    let blocks = (width + 7) / 8
+    parallelFor(blocks, threads: big ? threads : 1) { blk in
+        for j in (blk * 8)..<min(width, blk * 8 + 8) {
+            var sg: Float = 0, sb: Float = 0
+            for r in 0..<rows {
+                let d = dy[r * width + j]
+                sg += d * (x[r * width + j] - mean[r]) * rstd[r]
+                sb += d
+            }
+            dgamma[j] += sg
+            dbeta[j] += sb
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// Unaligned SIMD8 loads and stores on raw float pointers, the building block of the row kernels.
+
+@inlinable @inline(__always)
+public func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inlinable @inline(__always)
+public func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inlinable @inline(__always)
+public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Σ a[i]·b[i] over n floats (SIMD8 body, scalar tail).
+@inlinable
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n { acc.addProduct(load8(a + i), load8(b + i)); i += 8 }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// y[i] += alpha · x[i] over n floats.
+@inlinable
+public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let av = SIMD8<Float>(repeating: alpha)
+    var i = 0
+    while i + 8 <= n { store8(load8(y + i).addingProduct(av, load8(x + i)), y + i); i += 8 }
+    while i < n { y[i] += alpha * x[i]; i += 1 }
+}
+
+/// Rows are processed in this many fixed chunks whatever the thread count, so partial sums
+/// combine in the same order on 1 or many threads (bit-identical results).
+public let reductionChunks = 16
+
+/// out[j] += Σ_rows x[r·ld + j], j in 0..<width: bias gradients. Parallel over column blocks, each
+/// column summed over rows in order, so the result is independent of the thread count.
+public func accumulateColumnSums(_ x: UnsafePointer<Float>, rows: Int, width: Int, ld: Int,
+                                 into out: UnsafeMutablePointer<Float>, threads: Int) {
+    let blocks = (width + 63) / 64
+    parallelFor(blocks, threads: rows * width >= 1 << 16 ? threads : 1) { blk in
+        let j0 = blk * 64, j1 = min(width, j0 + 64)
+        var j = j0
+        while j + 8 <= j1 {
+            var acc = SIMD8<Float>(repeating: 0)
+            for r in 0..<rows { acc += load8(x + r * ld + j) }
+            store8(load8(out + j) + acc, out + j)
+            j += 8
+        }
+        while j < j1 {
+            var s: Float = 0
+            for r in 0..<rows { s += x[r * ld + j] }
+            out[j] += s
+            j += 1
+        }
+    }
+}

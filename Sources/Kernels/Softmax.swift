@@ -1,0 +1,39 @@
+/// Row-wise softmax with a pre-scale, optionally causal (attention scores).
+
+/// y[r, c] = softmax_c(scale · x[r, c]) over the row's valid columns; invalid columns get 0.
+/// x, y: [rows × width] with row stride ld (y may alias x). Causal: row r has r + 1 valid
+/// columns (row r of a T×T attention block), otherwise all `width`.
+public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                           ld: Int, scale: Float, causal: Bool) {
+    for r in 0..<rows {
+        let xr = x + r * ld, yr = y + r * ld
+        let valid = causal ? min(r + 1, width) : width
+        var mx = -Float.infinity
+        for c in 0..<valid { mx = max(mx, xr[c]) }
+        let s8 = SIMD8<Float>(repeating: scale), m8 = SIMD8<Float>(repeating: scale * mx)
+        var sum8 = SIMD8<Float>(repeating: 0)
+        var c = 0
+        while c + 8 <= valid {
+            let e = exp8(load8(xr + c) * s8 - m8)
+            store8(e, yr + c); sum8 += e; c += 8
+        }
+        var sum = sum8.sum()
+        while c < valid { let e = expScalar(xr[c] * scale - scale * mx); yr[c] = e; sum += e; c += 1 }
+        let inv = 1 / sum
+        for c in 0..<valid { yr[c] *= inv }
+        for c in valid..<width { yr[c] = 0 }
+    }
+}
+
+/// Backward of `softmaxForward`: dx = scale · y ⊙ (dy − Σ_c dy·y), over valid columns.
+/// dx may alias dy. Shapes as in the forward.
+public func softmaxBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, y: UnsafePointer<Float>,
+                            rows: Int, width: Int, ld: Int, scale: Float, causal: Bool) {
+    for r in 0..<rows {
+        let yr = y + r * ld, dyr = dy + r * ld, dxr = dx + r * ld
+        let valid = causal ? min(r + 1, width) : width
+        let s = dot(dyr, yr, valid)
+        for c in 0..<valid { dxr[c] = scale * yr[c] * (dyr[c] - s) }
+        for c in valid..<width { dxr[c] = 0 }
+    }
+}

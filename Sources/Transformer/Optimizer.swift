@@ -1,0 +1,94 @@
+import Foundation
+import Kernels
+
+/// Linear warm-up from 0 to the peak, then cosine decay to `finalRatio` × peak at the last step.
+public struct LearningRateSchedule: Codable, Hashable, Sendable {
+    public var peak: Float
+    public var warmupSteps: Int
+    public var totalSteps: Int
+    public var finalRatio: Float
+
+    public init(peak: Float, warmupSteps: Int, totalSteps: Int, finalRatio: Float) {
+        self.peak = peak; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps; self.finalRatio = finalRatio
+    }
+
+    public init(_ t: TrainingConfig, totalSteps: Int) {
+        self.init(peak: t.peakLearningRate, warmupSteps: max(1, Int((t.warmupFraction * Double(totalSteps)).rounded())),
+                  totalSteps: totalSteps, finalRatio: t.finalLearningRateRatio)
+    }
+
+    /// Learning rate of optimizer step `step` (0-based).
+    public func rate(at step: Int) -> Float {
+        if step < warmupSteps { return peak * Float(step + 1) / Float(warmupSteps) }
+        let decaySteps = max(1, totalSteps - warmupSteps - 1)
+        let progress = min(1, Double(step - warmupSteps) / Double(decaySteps))
+        let floor = peak * finalRatio
+        return floor + (peak - floor) * Float(0.5 * (1 + cos(Double.pi * progress)))
+    }
+}
+
+/// AdamW with decoupled weight decay on the tensors the layout marks `decays` (matrices and the
+/// embedding, not norms or biases). Moments are flat buffers in the parameters' layout.
+public final class AdamW {
+    public let layout: ParameterLayout
+    public let m: FloatBuffer, v: FloatBuffer     // [layout.count] first and second moments
+    public private(set) var step = 0              // updates done so far
+    public var beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+
+    public init(layout: ParameterLayout, beta1: Float = 0.9, beta2: Float = 0.98, epsilon: Float = 1e-8,
+                weightDecay: Float = 0.01) {
+        self.layout = layout
+        m = FloatBuffer(count: layout.count); v = FloatBuffer(count: layout.count)
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+    }
+
+    public convenience init(layout: ParameterLayout, config t: TrainingConfig) {
+        self.init(layout: layout, beta1: t.beta1, beta2: t.beta2, epsilon: t.epsilon, weightDecay: t.weightDecay)
+    }
+
+    /// One update: p ← p − lr·(m̂ / (√v̂ + ε) + wd·p), with bias-corrected moments m̂, v̂.
+    public func update(params: FloatBuffer, grads: FloatBuffer, learningRate lr: Float, threads: Int = 1) {
+        step += 1
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        let c1 = 1 / (1 - Float(pow(Double(b1), Double(step))))
+        let c2 = 1 / (1 - Float(pow(Double(b2), Double(step))))
+        let p = params.pointer, g = grads.pointer, mp = m.pointer, vp = v.pointer
+        let tensors = layout.tensors
+        parallelFor(tensors.count, threads: layout.count >= 1 << 16 ? threads : 1) { ti in
+            let t = tensors[ti]
+            let wd = t.decays ? weightDecay : 0
+            for i in t.range {
+                let gi = g[i]
+                let mi = b1 * mp[i] + (1 - b1) * gi
+                let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                mp[i] = mi; vp[i] = vi
+                p[i] -= lr * ((mi * c1) / ((vi * c2).squareRoot() + eps) + wd * p[i])
+            }
+        }
+    }
+}
+
+/// Global L2 norm of a gradient buffer, summed in fixed chunks (deterministic for any thread count).
+public func gradientNorm(_ g: FloatBuffer, threads: Int = 1) -> Float {
+    var partial = [Double](repeating: 0, count: reductionChunks)
+    partial.withUnsafeMutableBufferPointer { out in
+        let o = out.baseAddress!
+        parallelFor(reductionChunks, threads: g.count >= 1 << 16 ? threads : 1) { c in
+            var s: Double = 0
+            for i in chunkRange(c, of: reductionChunks, count: g.count) { s += Double(g[i]) * Double(g[i]) }
+            o[c] = s
+        }
+    }
+    return Float(partial.reduce(0, +).squareRoot())
+}
+
+/// Scales the gradients down so their global norm is at most `maxNorm`; returns the norm before.
+@discardableResult
+public func clipGradients(_ g: FloatBuffer, maxNorm: Float, threads: Int = 1) -> Float {
+    let norm = gradientNorm(g, threads: threads)
+    if maxNorm > 0, norm > maxNorm {
+        let s = maxNorm / norm
+        for i in 0..<g.count { g[i] *= s }
+    }
+    return norm
+}

@@ -1,0 +1,168 @@
+import XCTest
+import Foundation
+@testable import Transformer
+@testable import Kernels
+
+func tinyConfig(layers: Int = 2, heads: Int = 2, width: Int = 12, vocab: Int = 23, context: Int = 9) -> ModelConfig {
+    ModelConfig(layers: layers, heads: heads, width: width, vocabularySize: vocab, contextLength: context)
+}
+
+/// Random token windows: inputs and next-token targets [batch × T].
+func randomBatch(_ c: ModelConfig, batch: Int, seed: UInt64) -> (inputs: [Int32], targets: [Int32]) {
+    var rng = SeededGenerator(seed: seed)
+    let n = batch * c.contextLength
+    let stream = (0...n).map { _ in Int32(rng.nextInt(below: c.vocabularySize)) }
+    return (Array(stream[0..<n]), Array(stream[1...n]))
+}
+
+final class TransformerTests: XCTestCase {
+    /// Directional derivative check of the whole model: (L(p + hu) − L(p − hu)) / 2h against g·u
+    /// for random directions u over every parameter. Float forward, so h is large-ish and the
+    /// tolerance is 1e-2 relative.
+    func testWholeModelGradientMatchesFiniteDifferences() {
+        for mlp in [MLPKind.gelu, .none] {
+            var c = tinyConfig(); c.mlp = mlp
+            let model = GPT(config: c, maxBatch: 2, seed: 3)
+            // Larger-than-default weights so every path carries gradient.
+            var rng = SeededGenerator(seed: 4)
+            for i in 0..<model.layout.count { model.params[i] += rng.nextGaussian() * 0.3 }
+            var (inputs, targets) = randomBatch(c, batch: 2, seed: 5)
+            targets[3] = -1
+            model.zeroGrads()
+            model.forward(inputs: inputs, targets: targets, batch: 2)
+            model.backward()
+            let g = model.grads.array, p0 = model.params.array
+            for dir in 0..<3 {
+                var r = SeededGenerator(seed: UInt64(10 + dir))
+                let u = (0..<p0.count).map { _ in r.nextGaussian() }
+                let analytic = zip(g, u).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                let h: Float = 1e-3
+                func loss(_ sign: Float) -> Double {
+                    for i in 0..<p0.count { model.params[i] = p0[i] + sign * h * u[i] }
+                    return Double(model.forward(inputs: inputs, targets: targets, batch: 2))
+                }
+                let numeric = (loss(1) - loss(-1)) / (2 * Double(h))
+                for i in 0..<p0.count { model.params[i] = p0[i] }
+                XCTAssertEqual(analytic, numeric, accuracy: 1e-2 * max(abs(numeric), 1e-3), "mlp \(mlp) direction \(dir)")
+            }
+        }
+    }
+
+    /// Attention backward against finite differences of a Double reference attention.
+    func testAttentionBackwardMatchesDoubleFiniteDifferences() {
+        let B = 2, T = 5, H = 2, C = 6, hd = C / H
+        let qkv = randomFloats(B * T * 3 * C, seed: 21), r = randomFloats(B * T * C, seed: 22)
+        func reference(_ x: [Double]) -> Double {
+            var s = 0.0
+            for b in 0..<B { for h in 0..<H { for t in 0..<T {
+                var scores = [Double]()
+                for u in 0...t {
+                    var d = 0.0
+                    for i in 0..<hd { d += x[(b * T + t) * 3 * C + h * hd + i] * x[(b * T + u) * 3 * C + C + h * hd + i] }
+                    scores.append(d / Double(hd).squareRoot())
+                }
+                let m = scores.max()!, e = scores.map { Foundation.exp($0 - m) }, z = e.reduce(0, +)
+                for i in 0..<hd {
+                    var y = 0.0
+                    for u in 0...t { y += e[u] / z * x[(b * T + u) * 3 * C + 2 * C + h * hd + i] }
+                    s += Double(r[(b * T + t) * C + h * hd + i]) * y
+                }
+            } } }
+            return s
+        }
+        let attn = Attention(batch: B, seqLen: T, heads: H, width: C)
+        var att = [Float](repeating: 0, count: B * H * T * T), y = [Float](repeating: 0, count: B * T * C)
+        attn.forward(qkv: qkv, att: &att, y: &y, threads: 1)
+        var dqkv = [Float](repeating: 0, count: qkv.count), scratch = att
+        attn.backward(dy: r, qkv: qkv, att: att, dqkv: &dqkv, scratch: &scratch, threads: 1)
+        XCTAssertLessThan(relativeError(dqkv, finiteDifferenceGradient(qkv.map(Double.init), reference)), 1e-3)
+    }
+
+    func testTinyModelOverfitsAFixedBatchBelowOneTenthNatPerToken() {
+        let c = tinyConfig(layers: 2, heads: 2, width: 32, vocab: 31, context: 16)
+        let model = GPT(config: c, maxBatch: 4, seed: 7)
+        var t = TrainingConfig(); t.peakLearningRate = 1e-2; t.weightDecay = 0
+        let trainer = Trainer(model: model, training: t, totalSteps: 300)
+        let (inputs, targets) = randomBatch(c, batch: 4, seed: 8)
+        let first = trainer.step(inputs: inputs, targets: targets, batch: 4)
+        var last: Float = 0
+        for _ in 1..<300 { last = trainer.step(inputs: inputs, targets: targets, batch: 4) }
+        XCTAssertGreaterThan(first, 3.0)          // ≈ ln 31 = 3.43 at initialization
+        XCTAssertLessThan(last, 0.1)
+    }
+
+    func testAdamWStepMatchesHandComputation() {
+        // Two tensors: a decaying matrix and a non-decaying bias, one parameter each is enough.
+        let c = ModelConfig(layers: 0, heads: 1, width: 2, vocabularySize: 1, contextLength: 2)
+        let layout = ParameterLayout(config: c)   // embedding [1 × 2] (decays), lnf weight/bias (no decay)
+        let params = FloatBuffer(count: layout.count), grads = FloatBuffer(count: layout.count)
+        params[0] = 0.5; grads[0] = 0.2                     // embedding: decays
+        params[layout.lnfBias] = -0.3; grads[layout.lnfBias] = -0.1
+        let opt = AdamW(layout: layout, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.1)
+        opt.update(params: params, grads: grads, learningRate: 0.01)
+        // Step 1: m̂ = g, v̂ = g², update = g/(|g| + ε) ≈ sign(g).
+        let expectMatrix: Float = 0.5 - 0.01 * (1 + 0.1 * 0.5)    // g/(|g| + ε) = 1 to float precision
+        let expectBias: Float = -0.3 + 0.01
+        XCTAssertEqual(params[0], expectMatrix, accuracy: 1e-7)
+        XCTAssertEqual(params[layout.lnfBias], expectBias, accuracy: 1e-7)
+        // Step 2 with g = 0.4 on the embedding: m = 0.9·0.02 + 0.1·0.4, v = 0.98·0.0008 + 0.02·0.16.
+        let p1 = Double(params[0])
+        grads[0] = 0.4
+        opt.update(params: params, grads: grads, learningRate: 0.01)
+        let m: Double = 0.9 * 0.02 + 0.1 * 0.4
+        let v: Double = 0.98 * 0.0008 + 0.02 * 0.16
+        let mh: Double = m / (1 - 0.81)
+        let vh: Double = v / (1 - 0.98 * 0.98)
+        let update: Double = mh / (vh.squareRoot() + 1e-8) + 0.1 * p1
+        XCTAssertEqual(Double(params[0]), p1 - 0.01 * update, accuracy: 1e-6)
+    }
+
+    func testScheduleWarmsUpLinearlyAndDecaysToTheFloor() {
+        let s = LearningRateSchedule(peak: 1e-2, warmupSteps: 10, totalSteps: 110, finalRatio: 0.1)
+        XCTAssertEqual(s.rate(at: 0), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(s.rate(at: 9), 1e-2, accuracy: 1e-9)
+        XCTAssertEqual(s.rate(at: 10), 1e-2, accuracy: 1e-9)
+        XCTAssertEqual(s.rate(at: 109), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(s.rate(at: 60), 5.5e-3, accuracy: 1e-4)   // cosine midpoint
+    }
+
+    func testSameSeedGivesBitIdenticalWeightsWithOneAndTwoThreads() {
+        let c = ModelConfig(layers: 2, heads: 2, width: 64, vocabularySize: 97, contextLength: 32)
+        func train(threads: Int) -> [Float] {
+            let model = GPT(config: c, maxBatch: 4, seed: 11, threads: threads)
+            let trainer = Trainer(model: model, training: TrainingConfig(), totalSteps: 5)
+            for s in 0..<5 {
+                let (i, t) = randomBatch(c, batch: 4, seed: UInt64(100 + s))
+                trainer.step(inputs: i, targets: t, batch: 4)
+            }
+            return model.params.array
+        }
+        let one = train(threads: 1), two = train(threads: 2)
+        XCTAssertEqual(one, two)
+        XCTAssertNotEqual(one, GPT(config: c, maxBatch: 1, seed: 11).params.array)
+    }
+
+    func testParameterCountFollowsThePaperFormula() {
+        for (l, d, v, u) in [(2, 64, 512, 300), (6, 256, 2048, 2048), (1, 16, 100, 7)] {
+            let c = ModelConfig(layers: l, heads: 2, width: d, vocabularySize: v)
+            let count = ParameterCount(config: c, usedTokens: u)
+            XCTAssertEqual(count.paper, l * (12 * d * d + 13 * d) + 2 * d + u * d)
+            XCTAssertEqual(count.total, l * (12 * d * d + 13 * d) + 2 * d + v * d)
+        }
+    }
+
+    func testCheckpointRoundTripsTheFlatBuffer() throws {
+        let c = tinyConfig()
+        let model = GPT(config: c, maxBatch: 1, seed: 9)
+        let path = NSTemporaryDirectory() + "capacity-ckpt-\(getpid()).bin"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try saveCheckpoint(model, steps: 42, metadata: ["run": "test"], to: path)
+        let (loaded, header) = try loadCheckpoint(path)
+        XCTAssertEqual(header.steps, 42)
+        XCTAssertEqual(header.metadata["run"], "test")
+        XCTAssertEqual(loaded.config, c)
+        XCTAssertEqual(loaded.params.array, model.params.array)
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try loadCheckpoint(path)) { XCTAssertTrue("\($0)".contains("CAPCKPT1")) }
+    }
+}
