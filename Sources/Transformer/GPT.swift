@@ -18,8 +18,9 @@ public final class GPT {
     let rotary: RotaryTable
     let acts: Activations
     let scratch: BackwardScratch
-    /// The batch size of the last forward pass (windows).
+    /// The batch size (windows) and window length (tokens) of the last forward pass.
     public private(set) var batch = 0
+    public private(set) var seqLen = 0
     /// Targets of the last forward pass; count of positions with a target ≥ 0.
     public private(set) var countedTargets = 0
 
@@ -57,14 +58,18 @@ public final class GPT {
 
     // MARK: forward
 
-    /// Runs the model on `batch` windows. inputs, targets: [B × T] token ids (target −1 = not
-    /// scored). Returns the mean cross-entropy over scored positions in nats/token; per-position
-    /// losses stay in `positionLosses` and logits in `logits`.
+    /// Runs the model on `batch` windows of `seqLen` tokens (default: the context length; shorter
+    /// windows let evaluation batch short biographies). inputs, targets: [B × T] token ids
+    /// (target −1 = not scored). Returns the mean cross-entropy over scored positions in
+    /// nats/token; per-position losses stay in `positionLosses` and logits in `logits`.
     @discardableResult
-    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int) -> Float {
-        precondition(B <= maxBatch)
+    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int, seqLen: Int? = nil) -> Float {
+        let T = seqLen ?? config.contextLength
+        precondition(T >= 1 && T <= config.contextLength && B * T <= maxBatch * config.contextLength,
+                     "batch \(B) × \(T) tokens exceeds the model's buffers")
         batch = B
-        let T = config.contextLength, C = config.width, V = config.vocabularySize
+        self.seqLen = T
+        let C = config.width, V = config.vocabularySize
         let F = ParameterLayout.mlpHidden(config), BT = B * T, th = threads
         let p = params.pointer, a = acts
         let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
@@ -130,7 +135,7 @@ public final class GPT {
     /// Gradient of the last forward pass's mean loss, accumulated into `grads` (call `zeroGrads`
     /// first). Overwrites the logits with their gradient.
     public func backward() {
-        let B = batch, T = config.contextLength, C = config.width, V = config.vocabularySize
+        let B = batch, T = seqLen, C = config.width, V = config.vocabularySize
         let F = ParameterLayout.mlpHidden(config), BT = B * T, th = threads
         let p = params.pointer, g = grads.pointer, a = acts, s = scratch
         let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)

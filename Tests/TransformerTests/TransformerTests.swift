@@ -165,4 +165,16 @@ final class TransformerTests: XCTestCase {
         try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try loadCheckpoint(path)) { XCTAssertTrue("\($0)".contains("CAPCKPT1")) }
     }
+
+    /// Causality: a shorter window's losses equal the first positions of the full window's.
+    func testShortWindowsScoreLikeThePrefixOfAFullWindow() {
+        let c = tinyConfig()
+        let model = GPT(config: c, maxBatch: 2, seed: 13)
+        let (inputs, targets) = randomBatch(c, batch: 1, seed: 14)
+        model.forward(inputs: inputs, targets: targets, batch: 1)
+        let full = Array(UnsafeBufferPointer(start: model.positionLosses, count: c.contextLength))
+        let short = 5
+        model.forward(inputs: Array(inputs[0..<short]), targets: Array(targets[0..<short]), batch: 1, seqLen: short)
+        for i in 0..<short { XCTAssertEqual(model.positionLosses[i], full[i], accuracy: 1e-5) }
+    }
 }

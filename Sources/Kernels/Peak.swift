@@ -1,0 +1,100 @@
+import Foundation
+
+/// Monotonic wall clock in seconds (for benchmarks only; never affects results).
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Benchmark results are stored here so the optimizer cannot delete the work producing them.
+nonisolated(unsafe) private var benchmarkSink: [Float] = Array(repeating: 0, count: 64)
+
+/// FMAs per round of `fmaChains`: 12 independent SIMD8 chains. 12 covers FMA latency
+/// (5 cycles on Zen) × throughput (1–2 per cycle), so the loop is throughput-bound, and
+/// leaves 4 ymm registers for the constants.
+private let chainsPerRound = 12
+
+/// Runs `rounds` rounds of `chainsPerRound` independent FMA chains a ← a·x + y and returns a
+/// value depending on all of them. x is just below 1 and y small, so the chains converge to
+/// y/(1−x) instead of overflowing or going denormal. `inline(never)` with a runtime `seed`
+/// keeps the compiler from constant-folding the chains.
+@inline(never)
+private func fmaChains(rounds: Int, seed: Float) -> Float {
+    let x = SIMD8<Float>(repeating: 0.999_999), y = SIMD8<Float>(repeating: seed * 1e-6)
+    var a0 = SIMD8<Float>(repeating: seed), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3
+    var a4 = a0 + 4, a5 = a0 + 5, a6 = a0 + 6, a7 = a0 + 7
+    var a8 = a0 + 8, a9 = a0 + 9, a10 = a0 + 10, a11 = a0 + 11
+    for _ in 0..<rounds {
+        a0 = y.addingProduct(a0, x); a1 = y.addingProduct(a1, x); a2 = y.addingProduct(a2, x)
+        a3 = y.addingProduct(a3, x); a4 = y.addingProduct(a4, x); a5 = y.addingProduct(a5, x)
+        a6 = y.addingProduct(a6, x); a7 = y.addingProduct(a7, x); a8 = y.addingProduct(a8, x)
+        a9 = y.addingProduct(a9, x); a10 = y.addingProduct(a10, x); a11 = y.addingProduct(a11, x)
+    }
+    let s = (a0 + a1 + a2 + a3) + (a4 + a5 + a6 + a7) + (a8 + a9 + a10 + a11)
+    return s.sum()
+}
+
+/// Peak single-precision GFLOP/s of `threads` cores running FMA-bound code concurrently
+/// (2 FLOP per lane per FMA). GEMM efficiency is reported against this, measured in the same
+/// process, because clocks and neighbours on a shared machine move both numbers together.
+/// Each worker runs batches until `seconds` have passed and reports its own rate; the total is
+/// the sum, so a worker that started late is not charged for Dispatch wake-up.
+public func measurePeakGFLOPS(threads: Int, seconds: Double = 0.2) -> Double {
+    let workers = max(1, threads)
+    let rounds = 100_000 // ~1.2 M FMAs: ~1 ms per batch, so clock reads cost nothing
+    let rates = UnsafeMutablePointer<Double>.allocate(capacity: workers)
+    defer { rates.deallocate() }
+    parallelFor(workers, threads: workers) { w in
+        _ = fmaChains(rounds: 1000, seed: 1) // warm up clocks and the code path
+        var batches = 0, result: Float = 0
+        let start = monotonicSeconds()
+        var elapsed = 0.0
+        repeat {
+            result += fmaChains(rounds: rounds, seed: Float(batches & 7) + 1)
+            batches += 1
+            elapsed = monotonicSeconds() - start
+        } while elapsed < seconds
+        benchmarkSink[w & 63] = result
+        let flops = Double(batches * rounds * chainsPerRound * 8 * 2)
+        rates[w] = flops / elapsed
+    }
+    var total = 0.0
+    for w in 0..<workers { total += rates[w] }
+    return total / 1e9
+}
+
+/// Achieved GFLOP/s (2·m·n·k per call) of `gemm` on random operands with tight strides:
+/// the median of repeated timed calls after a warm-up call, repeated for about `seconds`.
+/// Operands are allocated once outside the timed region.
+public func benchmarkGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int, threads: Int,
+                          seconds: Double = 0.3) -> Double {
+    let (aRows, aCols) = layout == .tn ? (k, m) : (m, k)
+    let (bRows, bCols) = layout == .nt ? (n, k) : (k, n)
+    var rng = SeededGenerator(seed: 42)
+    let a = (0..<(aRows * aCols)).map { _ in Float.random(in: -1...1, using: &rng) }
+    let b = (0..<(bRows * bCols)).map { _ in Float.random(in: -1...1, using: &rng) }
+    var c = [Float](repeating: 0, count: m * n)
+    var times: [Double] = []
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            c.withUnsafeMutableBufferPointer { c in
+                func call() {
+                    gemm(layout, m: m, n: n, k: k, a: a.baseAddress!, lda: aCols,
+                         b: b.baseAddress!, ldb: bCols, c: c.baseAddress!, ldc: n,
+                         accumulate: false, threads: threads)
+                }
+                call()
+                let start = monotonicSeconds()
+                repeat {
+                    let t0 = monotonicSeconds()
+                    call()
+                    times.append(monotonicSeconds() - t0)
+                } while monotonicSeconds() - start < seconds || times.count < 3
+            }
+        }
+    }
+    benchmarkSink[0] = c[0]
+    times.sort()
+    return 2.0 * Double(m) * Double(n) * Double(k) / times[times.count / 2] / 1e9
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Kernels
+import Transformer
+
+enum BenchCommand {
+    static let help = """
+    capacity bench [--threads N] [--steps N] [--json]
+
+    Trains three fixed GPT-2 configurations on random tokens (forward + backward + AdamW per step)
+    and prints tokens/s, achieved GFLOP/s and the percentage of this machine's peak, which it
+    measures first with a loop of independent FMAs in the same process.
+    FLOPs per token: 6·(L·12·C² + V·C) + 6·L·C·(T+1).
+
+      --threads N   cores to use (default: all)
+      --steps N     timed steps per configuration (default 20)
+      --json        one JSON object per configuration (tokens_per_s, gflops, peak_gflops, ...)
+    """
+
+    /// (config, batch windows): the reference configurations of the trainer issue.
+    static let configurations: [(ModelConfig, Int)] = [
+        (ModelConfig(layers: 2, heads: 2, width: 64, vocabularySize: 512, contextLength: 128), 16),
+        (ModelConfig(layers: 4, heads: 4, width: 128, vocabularySize: 1024, contextLength: 128), 16),
+        (ModelConfig(layers: 6, heads: 4, width: 256, vocabularySize: 2048, contextLength: 256), 8),
+    ]
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["threads", "steps"], flags: ["json", "help"])
+        if a.switches.contains("help") { print(help); return }
+        let threads = try a.int("threads", default: availableCores)
+        let steps = try a.int("steps", default: 20)
+        guard threads >= 1, steps >= 1 else { throw CLIError("bench: --threads and --steps must be positive") }
+        let peak = measurePeakGFLOPS(threads: threads)
+        let json = a.switches.contains("json")
+        if !json {
+            print("peak: \(String(format: "%.1f", peak)) GFLOP/s on \(threads) thread(s) (FMA loop, measured now)")
+            print("config                       V     T   B   tokens/s   GFLOP/s   % of peak")
+        }
+        for (config, batch) in configurations {
+            let r = benchmarkTraining(config, batch: batch, steps: steps, threads: threads, peakGFLOPS: peak)
+            if json {
+                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+                print(String(decoding: try enc.encode(r), as: UTF8.self))
+            } else {
+                print(String(format: "%-26@ %5d %5d %3d %10.0f %9.1f %10.1f%%", config.name as NSString,
+                             config.vocabularySize, config.contextLength, batch, r.tokensPerSecond, r.gflops, r.percentOfPeak))
+            }
+        }
+    }
+}
