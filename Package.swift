@@ -22,6 +22,6 @@ let package = Package(
         .testTarget(name: "BiographiesTests", dependencies: ["Biographies"], swiftSettings: simdFlags),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer"], swiftSettings: simdFlags),
         .testTarget(name: "CapacityTests", dependencies: ["Capacity"], swiftSettings: simdFlags),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"], swiftSettings: simdFlags),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Capacity"], swiftSettings: simdFlags),
     ]
 )

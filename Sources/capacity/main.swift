@@ -20,6 +20,10 @@ guard let command = argv.first, !["-h", "--help", "help"].contains(command) else
 let rest = Array(argv.dropFirst())
 do {
     switch command {
+    case "run": try RunCommand.run(rest)
+    case "report": try ReportCommand.run(rest)
+    case "evaluate": try EvaluateCommand.run(rest)
+    case "generate": try GenerateCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     default: throw CLIError("unknown command \"\(command)\"\n\n\(usage)")
     }

@@ -1,0 +1,252 @@
+import Foundation
+import Kernels
+import Biographies
+import Transformer
+
+/// What the evaluator measured. Losses in nats, summed over a name's or value's tokens.
+public struct Evaluation: Codable, Hashable, Sendable {
+    public var peopleScored: Int
+    public var people: Int                       // N of the dataset
+    public var renderingsPerPerson: Int
+    public var description: String               // how people and renderings were chosen
+    /// p1: mean name loss per person (nats). 0 for random data.
+    public var p1Nats: Double
+    /// p2: bioS — mean over people of the value losses summed over the counted attributes;
+    /// bioD — mean over (person, attribute) of the whole value's loss; random — mean sequence NLL.
+    public var p2Nats: Double
+    /// p3: bioD — mean over (person, attribute) of the first chunk's loss; 0 otherwise.
+    public var p3Nats: Double
+    public var valueLossNatsPerAttribute: [Double]   // mean over people, attribute order
+    public var attributeNames: [String]
+    /// Greedy exact-match accuracy of each attribute's value (argmax at every value token).
+    public var accuracyPerAttribute: [Double]
+    public var meanAccuracy: Double
+    public var nameAccuracy: Double
+    /// Learned bits for the whole dataset (extrapolated to N when people were sampled).
+    public var bits: LearnedBits
+    /// Standard error of `bits.total` from sampling people (0 when every person was scored).
+    public var bitsStandardError: Double
+    /// The dataset's closed-form bits (the paper's approximate name term).
+    public var datasetBits: Double
+}
+
+public enum EvaluationError: Error, CustomStringConvertible {
+    case renderingTooLong(Int, Int)
+    public var description: String {
+        switch self {
+        case .renderingTooLong(let n, let ctx):
+            return "a biography of \(n) tokens does not fit the model's context of \(ctx) tokens"
+        }
+    }
+}
+
+/// What the evaluator needs of a model: per-position losses and whether the target was the
+/// greedy (argmax) choice, for short windows of biographies.
+public protocol SequenceScorer {
+    /// Longest window (tokens) and most tokens per call.
+    var contextLength: Int { get }
+    var maxTokensPerCall: Int { get }
+    /// inputs, targets: [batch × seqLen] (target −1 = padding). Writes losses [batch × seqLen] in
+    /// nats and greedy [batch × seqLen]: true where the target is the model's argmax.
+    mutating func score(inputs: [Int32], targets: [Int32], batch: Int, seqLen: Int,
+                        losses: UnsafeMutablePointer<Float>, greedy: UnsafeMutablePointer<Bool>)
+}
+
+/// Scores with a trained GPT (through its own copy sized for many short windows).
+public struct GPTScorer: SequenceScorer {
+    let model: GPT
+    public var contextLength: Int { model.config.contextLength }
+    public var maxTokensPerCall: Int { model.maxBatch * model.config.contextLength }
+
+    public init(_ trained: GPT, threads: Int, tokensPerCall: Int = 8192) {
+        let c = trained.config
+        model = GPT(config: c, maxBatch: max(1, tokensPerCall / c.contextLength), seed: 0, threads: threads)
+        model.params.pointer.update(from: trained.params.pointer, count: trained.layout.count)
+    }
+
+    public mutating func score(inputs: [Int32], targets: [Int32], batch: Int, seqLen: Int,
+                               losses: UnsafeMutablePointer<Float>, greedy: UnsafeMutablePointer<Bool>) {
+        model.forward(inputs: inputs, targets: targets, batch: batch, seqLen: seqLen)
+        let V = model.config.vocabularySize, n = batch * seqLen
+        losses.update(from: model.positionLosses, count: n)
+        for pos in 0..<n {
+            let t = Int(targets[pos])
+            guard t >= 0 else { greedy[pos] = false; continue }
+            let row = model.logits + pos * V
+            let target = row[t]
+            var best = true
+            for v in 0..<V where row[v] > target { best = false; break }
+            greedy[pos] = best
+        }
+    }
+}
+
+/// Scores a trained `model` on `dataset`; see `evaluate(scorer:...)`.
+public func evaluate(model: GPT, dataset: Dataset, people: Int? = nil, renderings: Int = 1,
+                     seed: UInt64 = 1, domainToken: Bool = false, threads: Int = 1) throws -> Evaluation {
+    var scorer = GPTScorer(model, threads: threads)
+    return try evaluate(scorer: &scorer, dataset: dataset, people: people, renderings: renderings, seed: seed,
+                        domainToken: domainToken)
+}
+
+/// Scores `model` on `dataset` (science.md, "Learned bits"): per-person name and value losses,
+/// learned bits, accuracies. Each biography starts right after an end-of-text token; bioS is
+/// scored on `renderings` fresh renderings per person drawn from the evaluation `seed`, bioD on
+/// the canonical attribute order. `people`: nil scores all N, otherwise a seeded sample of that
+/// many (and the bits get a standard error). Renderings are batched into windows as long as the
+/// longest one and run on `threads` cores.
+public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, people sampleSize: Int? = nil,
+                                        renderings: Int = 1, seed: UInt64 = 1,
+                                        domainToken: Bool = false) throws -> Evaluation {
+    let N = dataset.personCount
+    let info = dataset.information
+    let K = dataset.attributeNames.count
+    var people = Array(0..<N)
+    var description = "all \(N) people"
+    if let n = sampleSize, n < N {
+        var rng = SeededGenerator(seed: deriveSeed(seed, "evaluation sample"))
+        rng.shuffle(&people)
+        people = Array(people[0..<n]).sorted()
+        description = "a seeded sample of \(n) of \(N) people (seed \(seed))"
+    }
+    let samples: Int
+    switch dataset.spec {
+    case .bioS(let s) where !s.simple:
+        samples = max(1, renderings)
+        description += ", \(samples) fresh rendering(s) each from evaluation seed \(seed), after end-of-text"
+    case .bioS:
+        samples = 1; description += ", each person's fixed bioS-simple rendering, after end-of-text"
+    case .bioD:
+        samples = 1; description += ", canonical attribute order, after end-of-text"
+    case .random:
+        samples = 1; description += ", each sequence after end-of-text"
+    }
+
+    let ctx = scorer.contextLength
+    var losses = [Float](repeating: 0, count: scorer.maxTokensPerCall)
+    var greedy = [Bool](repeating: false, count: scorer.maxTokensPerCall)
+
+    // Per person: name loss, value loss per attribute, first-chunk loss per attribute (nats,
+    // averaged over renderings), and exact-match counts.
+    var nameLoss = [Double](repeating: 0, count: people.count)
+    var valueLoss = [Double](repeating: 0, count: people.count * K)
+    var chunkLoss = [Double](repeating: 0, count: people.count * K)
+    var valueCorrect = [Int](repeating: 0, count: K)
+    var nameCorrect = 0
+
+    let jobs = people.indices.flatMap { i in (0..<samples).map { (i, $0) } }
+    var inputs = [Int32](), targets = [Int32]()
+    var start = 0
+    while start < jobs.count {
+        // As many renderings as fit one call; windows as long as the longest of them.
+        var end = start, T = 1
+        var renders: [Rendering] = []
+        while end < jobs.count {
+            let r = dataset.evaluationRendering(person: people[jobs[end].0], sample: jobs[end].1, seed: seed,
+                                                domainToken: domainToken)
+            guard r.tokens.count - 1 <= ctx else { throw EvaluationError.renderingTooLong(r.tokens.count, ctx) }
+            let t = max(T, r.tokens.count - 1)
+            if (renders.count + 1) * t > scorer.maxTokensPerCall { break }
+            renders.append(r); T = t; end += 1
+        }
+        let rows = renders.count
+        // Rows of T positions: input tokens[0..<n−1], target tokens[1..<n], padding −1.
+        inputs = [Int32](repeating: 0, count: rows * T)
+        targets = [Int32](repeating: -1, count: rows * T)
+        for (r, rend) in renders.enumerated() {
+            for i in 0..<(rend.tokens.count - 1) {
+                inputs[r * T + i] = rend.tokens[i]
+                targets[r * T + i] = rend.tokens[i + 1]
+            }
+        }
+        losses.withUnsafeMutableBufferPointer { l in
+            greedy.withUnsafeMutableBufferPointer { g in
+                scorer.score(inputs: inputs, targets: targets, batch: rows, seqLen: T,
+                             losses: l.baseAddress!, greedy: g.baseAddress!)
+            }
+        }
+        /// Loss (nats) and exact match of the tokens in `span` (token i is predicted at position i − 1).
+        func score(_ r: Int, _ span: Range<Int>, _ tokens: [Int32]) -> (Double, Bool) {
+            var loss = 0.0, exact = true
+            for i in span {
+                let pos = r * T + i - 1
+                loss += Double(losses[pos])
+                exact = exact && greedy[pos]
+            }
+            return (loss, exact)
+        }
+        let w = 1 / Double(samples)
+        for (r, rend) in renders.enumerated() {
+            let i = jobs[start + r].0
+            let (nl, nameOK) = score(r, rend.nameSpan, rend.tokens)
+            nameLoss[i] += nl * w
+            if nameOK && !rend.nameSpan.isEmpty { nameCorrect += 1 }
+            for a in 0..<K {
+                let (vl, ok) = score(r, rend.valueSpans[a], rend.tokens)
+                valueLoss[i * K + a] += vl * w
+                if ok { valueCorrect[a] += 1 }
+                if a < rend.firstChunkSpans.count {
+                    chunkLoss[i * K + a] += score(r, rend.firstChunkSpans[a], rend.tokens).0 * w
+                }
+            }
+        }
+        start = end
+    }
+
+    let n = Double(people.count)
+    let scoredRenderings = Double(people.count * samples)
+    let p1 = nameLoss.reduce(0, +) / n
+    let perAttribute = (0..<K).map { a in people.indices.reduce(0.0) { $0 + valueLoss[$1 * K + a] } / n }
+    let chunkMean = chunkLoss.reduce(0, +) / (n * Double(K))
+
+    // Each person's contribution c_i to the total bits, so total = Σ c_i (= N·mean when sampled).
+    var contribution = [Double](repeating: 0, count: people.count)
+    let bits: LearnedBits, p2: Double, p3: Double
+    switch dataset.spec {
+    case .bioS:
+        p2 = perAttribute.reduce(0, +); p3 = 0
+        bits = bioSLearnedBits(people: N, log2N0: info.log2NamePool, log2S0: info.log2ValueSpace, p1Nats: p1, p2Nats: p2)
+        for i in people.indices {
+            let v = (0..<K).reduce(0.0) { $0 + valueLoss[i * K + $1] }
+            contribution[i] = (info.log2NamePool - nameLoss[i] * nat) + (info.log2ValueSpace - v * nat)
+        }
+    case .bioD(let d):
+        p2 = perAttribute.reduce(0, +) / Double(K); p3 = chunkMean
+        bits = bioDLearnedBits(people: N, log2N0: info.log2NamePool, attributes: d.attributes, chunks: d.chunks,
+                               diversity: d.diversity, chunkLength: d.chunkLength, alphabet: d.alphabet,
+                               p1Nats: p1, p2Nats: p2, p3Nats: p3)
+        let D = Double(d.diversity), Kd = Double(d.attributes), Nd = Double(N)
+        let chunkBits = Double(d.chunkLength) * log2(Double(d.alphabet)) - log2(D)
+        let diversityCounts = chunkBits > 1e-12      // D < T^L; see bioDLearnedBits
+        for i in people.indices {
+            let v = (0..<K).reduce(0.0) { $0 + valueLoss[i * K + $1] }
+            let c3 = (0..<K).reduce(0.0) { $0 + chunkLoss[i * K + $1] }
+            contribution[i] = (info.log2NamePool - nameLoss[i] * nat)
+                + (Kd * Double(d.chunks) * log2(D) - v * nat)
+                + (diversityCounts ? Kd * D / Nd * chunkBits - D / Nd * c3 * nat : 0)
+        }
+    case .random(let r):
+        p2 = perAttribute.reduce(0, +); p3 = 0
+        let nll = people.indices.map { valueLoss[$0 * K] }
+        let sampled = randomLearnedBits(sequenceLength: r.length, vocabulary: r.vocabulary, sequenceNLLNats: nll)
+        bits = LearnedBits(name: 0, value: sampled.value * Double(N) / n)
+        let perSequence = Double(r.length) * log2(Double(r.vocabulary))
+        for i in people.indices { contribution[i] = max(0, perSequence - nll[i] * nat) }
+    }
+
+    var standardError = 0.0
+    if people.count < N, people.count > 1 {
+        let mean = contribution.reduce(0, +) / n
+        let variance = contribution.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        let fpc = (Double(N) - n) / (Double(N) - 1)
+        standardError = Double(N) * (variance / n * fpc).squareRoot()
+    }
+
+    let accuracy = valueCorrect.map { Double($0) / scoredRenderings }
+    return Evaluation(peopleScored: people.count, people: N, renderingsPerPerson: samples, description: description,
+                      p1Nats: p1, p2Nats: p2, p3Nats: p3, valueLossNatsPerAttribute: perAttribute,
+                      attributeNames: dataset.attributeNames, accuracyPerAttribute: accuracy,
+                      meanAccuracy: accuracy.reduce(0, +) / Double(max(K, 1)),
+                      nameAccuracy: Double(nameCorrect) / scoredRenderings,
+                      bits: bits, bitsStandardError: standardError, datasetBits: info.total)
+}

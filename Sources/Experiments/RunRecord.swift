@@ -1,0 +1,159 @@
+import Biographies
+import Capacity
+import Foundation
+import Transformer
+
+/// One run of a scenario: everything needed to train and evaluate it, self-describing.
+public struct RunSpec: Codable, Hashable, Sendable {
+    public var scenario: String
+    /// Position in the scenario's expanded run list (shards select on it).
+    public var index: Int
+    /// Unique within the scenario, human-readable: `bioD-N1000-gpt2-2-2-24-E1000-lr0.01-s1`.
+    public var key: String
+    /// The key without the replicate seed: runs differing only in `replicate` share it.
+    public var configuration: String
+    /// The key without learning rate and replicate seed: reports keep the best learning rate of
+    /// a family (the paper's "best of several learning rates").
+    public var family: String
+    public var datasetLabel: String         // `bioD-N1000`
+    public var modelLabel: String           // `gpt2-2-2-24`
+    public var junkLabel: String?           // the junk variant's name, when the scenario has variants
+    public var dataset: DatasetSpec
+    public var stream: StreamConfig
+    public var model: ModelConfig
+    public var training: TrainingConfig
+    public var evaluation: EvaluationSettings
+    /// The replicate seed from the scenario's `seeds` list.
+    public var replicate: Int
+    /// The run seed: `deriveSeed(scenarioSeed, key)`. Every random draw of the run derives from it.
+    public var seed: UInt64
+
+    public init(scenario: String, index: Int, key: String, configuration: String, family: String, datasetLabel: String,
+                modelLabel: String, junkLabel: String?, dataset: DatasetSpec, stream: StreamConfig,
+                model: ModelConfig, training: TrainingConfig, evaluation: EvaluationSettings,
+                replicate: Int, seed: UInt64) {
+        self.scenario = scenario; self.index = index; self.key = key; self.configuration = configuration
+        self.family = family
+        self.datasetLabel = datasetLabel; self.modelLabel = modelLabel; self.junkLabel = junkLabel
+        self.dataset = dataset; self.stream = stream; self.model = model; self.training = training
+        self.evaluation = evaluation; self.replicate = replicate; self.seed = seed
+    }
+
+    /// N: people (bioS, bioD) or sequences (random).
+    public var people: Int { dataset.people }
+    public var exposures: Int { stream.exposures }
+    public var learningRate: Float { training.peakLearningRate }
+}
+
+extension DatasetSpec {
+    /// N: people (bioS, bioD) or sequences (random).
+    public var people: Int {
+        switch self {
+        case .bioS(let c): return c.people
+        case .bioD(let c): return c.people
+        case .random(let c): return c.sequences
+        }
+    }
+    public var kindName: String {
+        switch self {
+        case .bioS: return "bioS"
+        case .bioD: return "bioD"
+        case .random: return "random"
+        }
+    }
+}
+
+public enum RunStatus: String, Codable, Sendable {
+    case ok
+    case failed
+}
+
+/// Exact-match accuracy of greedy decoding for one attribute.
+public struct AttributeAccuracy: Codable, Hashable, Sendable {
+    public var attribute: String
+    public var accuracy: Double             // in [0, 1]
+    public init(attribute: String, accuracy: Double) { self.attribute = attribute; self.accuracy = accuracy }
+}
+
+/// What a finished run measured.
+public struct RunMetrics: Codable, Hashable, Sendable {
+    /// The paper's count: every parameter, but embedding rows only for tokens the data uses.
+    public var paramsPaper: Int
+    /// Every parameter, the full embedding included.
+    public var paramsTotal: Int
+    /// Mean over people of the name loss, in nats summed over the name's tokens (bioS, bioD).
+    public var p1Nats: Double?
+    /// Mean over people of the summed value losses, in nats (bioS: six attributes; bioD: K).
+    public var p2Nats: Double?
+    /// bioD: mean loss of the first chunk of each value, in nats.
+    public var p3Nats: Double?
+    public var bits: LearnedBits
+    /// The data's information content, in bits (so R_max = dataBits / paramsPaper).
+    public var dataBits: Double
+    /// R = bits.total / paramsPaper.
+    public var capacityRatio: Double
+    /// R_max = dataBits / paramsPaper.
+    public var capacityRatioMax: Double
+    public var accuracy: [AttributeAccuracy]
+    public var meanAccuracy: Double
+    public var peopleScored: Int
+    public var tokensTrained: Int
+    public var steps: Int
+    /// Training throughput (evaluation excluded).
+    public var tokensPerSecond: Double
+    /// Mean training loss over the last steps, in nats per token.
+    public var finalLossNatsPerToken: Double
+    /// How the model was scored, e.g. "all 1000 people, canonical rendering after end-of-text".
+    public var evaluation: String
+
+    /// R, R_max and the mean accuracy are computed here, so they always agree with their parts.
+    public init(paramsPaper: Int, paramsTotal: Int, p1Nats: Double?, p2Nats: Double?, p3Nats: Double?,
+                bits: LearnedBits, dataBits: Double, accuracy: [AttributeAccuracy], peopleScored: Int,
+                tokensTrained: Int, steps: Int, tokensPerSecond: Double, finalLossNatsPerToken: Double,
+                evaluation: String) {
+        self.paramsPaper = paramsPaper; self.paramsTotal = paramsTotal
+        self.p1Nats = p1Nats; self.p2Nats = p2Nats; self.p3Nats = p3Nats
+        self.bits = bits; self.dataBits = dataBits
+        self.capacityRatio = paramsPaper > 0 ? bits.total / Double(paramsPaper) : 0
+        self.capacityRatioMax = paramsPaper > 0 ? dataBits / Double(paramsPaper) : 0
+        self.accuracy = accuracy
+        self.meanAccuracy = accuracy.isEmpty ? 0 : accuracy.map(\.accuracy).reduce(0, +) / Double(accuracy.count)
+        self.peopleScored = peopleScored; self.tokensTrained = tokensTrained; self.steps = steps
+        self.tokensPerSecond = tokensPerSecond; self.finalLossNatsPerToken = finalLossNatsPerToken
+        self.evaluation = evaluation
+    }
+}
+
+/// One line of `runs.jsonl`: a finished run, with its full spec so the line stands alone.
+public struct RunRecord: Codable, Hashable, Sendable {
+    /// Bumped if the line format ever changes incompatibly.
+    public var format: Int = 1
+    public var key: String
+    public var status: RunStatus
+    /// Why the run failed (nil when ok).
+    public var reason: String?
+    public var seed: UInt64
+    public var spec: RunSpec
+    /// Wall-clock time of the whole run (data, training, evaluation), in seconds.
+    public var wallSeconds: Double
+    /// ISO 8601 time the run finished.
+    public var finishedAt: String
+    /// Nil when the run failed.
+    public var metrics: RunMetrics?
+
+    public init(spec: RunSpec, metrics: RunMetrics, wallSeconds: Double, finishedAt: Date = Date()) {
+        self.key = spec.key; self.status = .ok; self.reason = nil; self.seed = spec.seed; self.spec = spec
+        self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = metrics
+    }
+
+    public init(spec: RunSpec, failure reason: String, wallSeconds: Double, finishedAt: Date = Date()) {
+        self.key = spec.key; self.status = .failed; self.reason = reason; self.seed = spec.seed; self.spec = spec
+        self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = nil
+    }
+}
+
+func isoTime(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
+}

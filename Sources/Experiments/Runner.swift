@@ -1,0 +1,169 @@
+import Foundation
+import Kernels
+import Biographies
+import Transformer
+import Capacity
+
+/// Trains and evaluates one run: dataset → stream → model → training → evaluation → record.
+/// Never throws for a run's own trouble (bad spec, NaN loss, divergence): that becomes a failed
+/// record with the reason, so a sweep goes on.
+public struct RunExecutor: Sendable {
+    /// Cores this run's GEMMs and row kernels use.
+    public var threads: Int
+    /// Where to save the trained model (`<key>.ckpt`), or nil.
+    public var checkpointDirectory: URL?
+
+    public init(threads: Int, checkpointDirectory: URL? = nil) {
+        self.threads = threads; self.checkpointDirectory = checkpointDirectory
+    }
+
+    public func run(_ spec: RunSpec, progress: ProgressDisplay?) -> RunRecord {
+        let start = Date()
+        do {
+            let metrics = try trainAndEvaluate(spec, progress: progress)
+            return RunRecord(spec: spec, metrics: metrics, wallSeconds: Date().timeIntervalSince(start))
+        } catch {
+            return RunRecord(spec: spec, failure: "\(error)", wallSeconds: Date().timeIntervalSince(start))
+        }
+    }
+
+    struct Diverged: Error, CustomStringConvertible { let description: String }
+
+    func trainAndEvaluate(_ spec: RunSpec, progress: ProgressDisplay?) throws -> RunMetrics {
+        let dataset = try spec.makeDataset()
+        let streamSeed = deriveSeed(spec.seed, "stream")
+        let stream = try TokenStream(dataset: dataset, config: spec.stream, seed: streamSeed, threads: threads)
+        var modelConfig = spec.model
+        modelConfig.vocabularySize = dataset.tokenizer.count
+        modelConfig.contextLength = spec.stream.contextLength
+        let B = spec.training.batchWindows, T = spec.stream.contextLength
+        let totalSteps = (stream.windowCount + B - 1) / B
+        let model = GPT(config: modelConfig, maxBatch: B, seed: deriveSeed(spec.seed, "init"), threads: threads)
+        let trainer = Trainer(model: model, training: spec.training, totalSteps: totalSteps)
+
+        // [B × T] token windows, reused every step.
+        var inputs = [Int32](repeating: 0, count: B * T), targets = [Int32](repeating: -1, count: B * T)
+        let uniformLoss = log(Double(modelConfig.vocabularySize))
+        var recent = [Double](repeating: 0, count: 50)
+        var lastReport = 0.0
+        let trainStart = DispatchTime.now().uptimeNanoseconds
+        for step in 0..<totalSteps {
+            let windows = inputs.withUnsafeMutableBufferPointer { i in
+                targets.withUnsafeMutableBufferPointer { t in stream.nextWindows(B, inputs: i.baseAddress!, targets: t.baseAddress!) }
+            }
+            if windows == 0 { break }
+            let loss = Double(trainer.step(inputs: inputs, targets: targets, batch: windows))
+            recent[step % recent.count] = loss
+            guard loss.isFinite else { throw Diverged(description: "training loss became \(loss) at step \(step + 1)") }
+            let window = min(step + 1, recent.count)
+            let recentMean = recent.prefix(window).reduce(0, +) / Double(window)
+            if step >= totalSteps / 10, window == recent.count, recentMean > 1.5 * uniformLoss + 1 {
+                throw Diverged(description: String(format: "training diverged: mean loss %.2f nats/token over the last %d steps at step %d (uniform guessing is %.2f)",
+                                                   recentMean, recent.count, step + 1, uniformLoss))
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
+            if let progress, elapsed - lastReport >= 0.25 || step + 1 == totalSteps {
+                lastReport = elapsed
+                progress.update(key: spec.key, step: step + 1, totalSteps: totalSteps, lossNatsPerToken: recentMean,
+                                tokensPerSecond: Double(stream.tokensTrained) / max(elapsed, 1e-9))
+            }
+        }
+        let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
+        let done = min(trainer.stepsDone, recent.count)
+        let finalLoss = done > 0 ? (0..<done).map { recent[($0 + trainer.stepsDone - done) % recent.count] }.reduce(0, +) / Double(done) : .nan
+
+        if let dir = checkpointDirectory {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let specJSON = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+            try saveCheckpoint(model, steps: trainer.stepsDone, metadata: ["run": specJSON],
+                               to: dir.appendingPathComponent(spec.key + ".ckpt").path)
+        }
+
+        let evaluation = try evaluate(model: model, dataset: dataset, people: spec.evaluation.sampleSize,
+                                      renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
+                                      domainToken: spec.stream.domainToken, threads: threads)
+        let params = ParameterCount(config: modelConfig, usedTokens: stream.usedTokenIDs.count)
+        let accuracy = zip(evaluation.attributeNames, evaluation.accuracyPerAttribute).map {
+            AttributeAccuracy(attribute: $0, accuracy: $1)
+        }
+        let isRandom: Bool = { if case .random = spec.dataset { return true } else { return false } }()
+        let isBioD: Bool = { if case .bioD = spec.dataset { return true } else { return false } }()
+        return RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
+                          p1Nats: isRandom ? nil : evaluation.p1Nats, p2Nats: evaluation.p2Nats,
+                          p3Nats: isBioD ? evaluation.p3Nats : nil,
+                          bits: evaluation.bits, dataBits: evaluation.datasetBits, accuracy: accuracy,
+                          peopleScored: evaluation.peopleScored, tokensTrained: stream.tokensTrained,
+                          steps: trainer.stepsDone, tokensPerSecond: Double(stream.tokensTrained) / max(trainSeconds, 1e-9),
+                          finalLossNatsPerToken: finalLoss, evaluation: evaluation.description)
+    }
+}
+
+extension RunSpec {
+    /// The run's useful dataset, exactly as training saw it (its seed derives from the run seed).
+    public func makeDataset() throws -> Dataset {
+        try Dataset(spec: dataset, seed: deriveSeed(seed, "dataset"), stream: stream)
+    }
+}
+
+extension EvaluationSettings {
+    /// nil = every person.
+    public var sampleSize: Int? {
+        switch people { case .all: return nil; case .sample(let n): return n }
+    }
+}
+
+/// Runs a scenario's pending runs: one run per core, single-threaded, when there are at least as
+/// many runs as cores; otherwise the cores are split among the runs so each run's GEMMs use
+/// several. Each finished run is appended to the store at once, so an interrupted sweep keeps it.
+public struct ScenarioRunner {
+    public var cores: Int
+    public var shard: Shard?
+    public var retryFailed: Bool
+    public var saveCheckpoints: Bool
+
+    public init(cores: Int, shard: Shard? = nil, retryFailed: Bool = false, saveCheckpoints: Bool = true) {
+        self.cores = max(1, cores); self.shard = shard; self.retryFailed = retryFailed; self.saveCheckpoints = saveCheckpoints
+    }
+
+    public struct Summary: Sendable {
+        public var total: Int, skipped: Int, finished: Int, failed: Int
+    }
+
+    public func run(_ scenario: Scenario, store: ResultStore, progress: ProgressDisplay?) throws -> Summary {
+        if let repaired = try store.repair() { progress?.log("repaired: \(repaired)") }
+        let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
+        let pending = try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed)
+        let workers = min(cores, max(1, pending.count))
+        let executor = RunExecutor(threads: max(1, cores / workers),
+                                   checkpointDirectory: saveCheckpoints ? store.directory.appendingPathComponent("checkpoints") : nil)
+        progress?.log("\(scenario.name) · \(pending.count) run(s) to do (\(mine.count - pending.count) already finished)"
+                      + " · \(workers) at a time, \(executor.threads) core(s) each")
+        let lock = NSLock()
+        var next = 0, finished = 0, failed = 0
+        var storeError: Error?
+        parallelFor(workers, threads: workers) { _ in
+            while true {
+                lock.lock()
+                let i = next; next += 1
+                let stop = storeError != nil
+                lock.unlock()
+                if i >= pending.count || stop { return }
+                let record = executor.run(pending[i], progress: progress)
+                let line: String
+                if let m = record.metrics {
+                    line = String(format: "done  %@  R = %.3f bits/param (R_max %.2f), accuracy %.2f, %.0f s",
+                                  record.key as NSString, m.capacityRatio, m.capacityRatioMax, m.meanAccuracy, record.wallSeconds)
+                } else {
+                    line = "FAILED \(record.key): \(record.reason ?? "unknown reason")"
+                }
+                progress?.finish(key: record.key, message: line)
+                lock.lock()
+                do { try store.append(record) } catch { storeError = error }
+                if record.status == .ok { finished += 1 } else { failed += 1 }
+                lock.unlock()
+            }
+        }
+        if let storeError { throw storeError }
+        return Summary(total: mine.count, skipped: mine.count - pending.count, finished: finished, failed: failed)
+    }
+}

@@ -1,0 +1,114 @@
+import XCTest
+import Foundation
+import Kernels
+import Biographies
+import Transformer
+import Capacity
+@testable import Experiments
+
+/// The `capacity` executable built beside this test bundle.
+func capacityBinary() throws -> URL {
+    let dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("capacity")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    throw XCTSkip("capacity executable not found next to \(dir.path)")
+}
+
+func temporaryDirectory(_ name: String) -> URL {
+    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("capacity-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func keysInFile(_ url: URL) -> [String] {
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { line in
+        guard let data = line.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return obj["key"] as? String
+    }
+}
+
+final class EndToEndTests: XCTestCase {
+    /// A sweep killed (SIGKILL) after its first finished run and then rerun keeps every finished
+    /// run and repeats none; a torn last line is repaired and reported.
+    func testSweepResumesWithoutRepeatingFinishedRunsAfterAKill() throws {
+        let binary = try capacityBinary()
+        let dir = temporaryDirectory("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = dir.appendingPathComponent("resume.json")
+        try """
+        {"name": "resume",
+         "datasets": [{"kind": "bioD", "people": 30, "attributes": 2, "diversity": 16, "alphabet": 16,
+                       "firstNames": 10, "middleNames": 10, "lastNames": 10}],
+         "models": [{"layers": 1, "heads": 1, "width": 8}],
+         "training": {"exposures": [20, 40, 60, 80], "contextLength": 32, "batchWindows": 2, "learningRates": [0.01]}}
+        """.write(to: scenario, atomically: true, encoding: .utf8)
+        let results = dir.appendingPathComponent("results")
+        let runs = results.appendingPathComponent("resume/runs.jsonl")
+
+        func start() throws -> Process {
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = ["run", scenario.path, "--results", results.path, "--cores", "1", "--no-checkpoints"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let first = try start()
+        let deadline = Date().addingTimeInterval(120)
+        while keysInFile(runs).isEmpty && first.isRunning && Date() < deadline { usleep(20_000) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let before = keysInFile(runs)
+        XCTAssertGreaterThanOrEqual(before.count, 1)
+        XCTAssertLessThan(before.count, 4, "the sweep finished before it could be interrupted")
+
+        // A torn line, as a crash in the middle of a write would leave.
+        let handle = try FileHandle(forWritingTo: runs)
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"key\": \"torn".utf8))
+        try handle.close()
+
+        let errPipe = Pipe()
+        let second = Process()
+        second.executableURL = binary
+        second.arguments = ["run", scenario.path, "--results", results.path, "--cores", "1", "--no-checkpoints"]
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = errPipe
+        try second.run()
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        XCTAssertEqual(second.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("repaired"), stderr)
+        let after = keysInFile(runs)
+        XCTAssertEqual(after.count, 4)
+        XCTAssertEqual(Set(after).count, 4)
+        XCTAssertEqual(Array(after.prefix(before.count)), before)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent("resume/report.md").path))
+    }
+
+    /// Bad input exits non-zero with a message naming the file and key path.
+    func testMalformedScenarioFailsWithTheNamedError() throws {
+        let binary = try capacityBinary()
+        let dir = temporaryDirectory("bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = dir.appendingPathComponent("bad.json")
+        try #"{"datasets": [{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 4, "alphabet": 4}], "models": [{"layers": 1, "heads": 1, "width": -3}], "training": {"exposures": 10}}"#
+            .write(to: scenario, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["run", scenario.path, "--results", dir.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertNotEqual(p.terminationStatus, 0)
+        XCTAssertTrue(text.contains("bad.json: models[0].width"), text)
+    }
+}
