@@ -1,18 +1,18 @@
-import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Runs `body(i)` for i in 0..<count on up to `threads` cores. With threads <= 1 (or one item)
-/// it runs inline on the caller's thread, so single-threaded runs pay no synchronization.
-/// Work items must write disjoint memory; results then never depend on the thread count.
+/// Runs `body(i)` for i in 0..<count, on the persistent worker pool when `threads` > 1 and the
+/// pool is free, otherwise inline on the caller's thread (single-threaded runs pay no
+/// synchronization, and a nested or concurrent call simply runs inline). Work items must write
+/// disjoint memory; results then never depend on the thread count.
 @inlinable
 public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     if count <= 0 { return }
-    if threads <= 1 || count == 1 {
+    if threads <= 1 || count == 1 || !WorkerPool.shared.run(count, body) {
         for i in 0..<count { body(i) }
-        return
-    }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
     }
 }
 
@@ -25,13 +25,92 @@ public func chunkRange(_ i: Int, of parts: Int, count: Int) -> Range<Int> {
 }
 
 /// The number of cores available to the process.
-public var availableCores: Int { ProcessInfo_activeProcessorCount() }
-
-import Foundation
-@usableFromInline func ProcessInfo_activeProcessorCount() -> Int { ProcessInfo.processInfo.activeProcessorCount }
+public var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
 /// Carries a value across threads where the caller guarantees data-race freedom (disjoint writes).
 public struct UncheckedSendable<T>: @unchecked Sendable {
     public let value: T
     @inlinable public init(_ value: T) { self.value = value }
+}
+
+/// Worker threads (one per extra core) that live as long as the process. A job is published by
+/// bumping `generation`; workers spin briefly before sleeping on a condition variable, so the
+/// back-to-back kernels of a training step find them awake, and a job allocates nothing (unlike
+/// `DispatchQueue.concurrentPerform`, which allocates and wakes its workers late on small VMs).
+public final class WorkerPool: @unchecked Sendable {
+    public static let shared = WorkerPool(workers: max(0, availableCores - 1))
+
+    let workerCount: Int
+    private let inUse = Atomic<Bool>(false)
+    private let generation = Atomic<Int>(0)
+    private let nextItem = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)          // workers not yet done with the current job
+    private var body: ((Int) -> Void)? = nil       // the current job; set only while `inUse`
+    private var itemCount = 0
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    /// Atomic polls before a worker sleeps (tens of microseconds).
+    private let spinLimit = 50_000
+
+    init(workers: Int) {
+        workerCount = workers
+        mutex = .allocate(capacity: 1); condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil); pthread_cond_init(condition, nil)
+        for _ in 0..<workers {
+            let t = Thread { [unowned self] in self.workerLoop() }
+            t.stackSize = 1 << 22
+            t.start()
+        }
+    }
+
+    /// Runs the job on the pool and the calling thread; false (nothing run) if the pool is busy.
+    @usableFromInline
+    func run(_ count: Int, _ job: (Int) -> Void) -> Bool {
+        guard workerCount > 0, inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return false
+        }
+        withoutActuallyEscaping(job) { job in
+            body = job
+            itemCount = count
+            nextItem.store(0, ordering: .relaxed)
+            pending.store(workerCount, ordering: .relaxed)
+            pthread_mutex_lock(mutex)
+            generation.add(1, ordering: .releasing)
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+            runItems()
+            while pending.load(ordering: .acquiring) > 0 {}
+            body = nil
+        }
+        inUse.store(false, ordering: .releasing)
+        return true
+    }
+
+    private func runItems() {
+        let job = body!, count = itemCount
+        while true {
+            let i = nextItem.add(1, ordering: .relaxed).oldValue
+            if i >= count { break }
+            job(i)
+        }
+    }
+
+    private func workerLoop() {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins >= spinLimit {
+                    pthread_mutex_lock(mutex)
+                    while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(condition, mutex) }
+                    pthread_mutex_unlock(mutex)
+                    break
+                }
+            }
+            seen = generation.load(ordering: .acquiring)
+            runItems()
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
 }

@@ -1,0 +1,52 @@
+/// Packing: copies a block of A or B into the panel layout the micro-kernel streams through.
+///
+/// Both operands are described the same way: a "lane" index (rows of A, or columns of B) and
+/// the k index, with one stride each, so one routine serves every layout:
+///   A (lane = row i of C):    .nn/.nt element (i, p) at a[i·lda + p];  .tn at a[p·lda + i]
+///   B (lane = column j of C): .nn/.tn element (p, j) at b[p·ldb + j];  .nt at b[j·ldb + p]
+/// The packed block is a sequence of panels of `width` lanes: panel q holds lanes
+/// q·width ..< (q+1)·width as [kc][width], lanes past `lanes` zero-filled so the micro-kernel
+/// never branches on edges (their products land in tile rows/columns that are not written back).
+
+/// Packs `lanes` lanes × `kc` k-steps starting at `src` (lane l, step p at
+/// src[l·laneStride + p·kStride]) into ceil(lanes/width) panels [kc][width] at `dst`.
+/// Inlined so each call site specializes on its constant `width`.
+@inline(__always)
+func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes: Int, kc: Int,
+              width: Int, into dst: UnsafeMutablePointer<Float>) {
+    let fullLanes = lanes / width * width, panelSize = width * kc
+    if laneStride == 1 {
+        // Lanes contiguous (A of .tn, B of .nn/.tn): walk k outer so each source row segment is
+        // read once, front to back, and split across the panels.
+        for p in 0..<kc {
+            let row = src + p * kStride
+            var out = dst + p * width
+            var lane0 = 0
+            while lane0 < fullLanes {
+                for l in 0..<width { out[l] = row[lane0 + l] }
+                lane0 += width
+                out += panelSize
+            }
+            if lane0 < lanes {
+                for l in 0..<width { out[l] = lane0 + l < lanes ? row[lane0 + l] : 0 }
+            }
+        }
+        return
+    }
+    // k contiguous or general strides (A of .nn/.nt, B of .nt): a transpose. Walk each lane's
+    // run of k and scatter with stride `width`, so reads stay sequential.
+    var panel = dst
+    var lane0 = 0
+    while lane0 < lanes {
+        let valid = min(width, lanes - lane0)
+        for l in 0..<valid {
+            let lane = src + (lane0 + l) * laneStride, out = panel + l
+            for p in 0..<kc { out[p * width] = lane[p * kStride] }
+        }
+        for l in valid..<width {
+            for p in 0..<kc { panel[p * width + l] = 0 }
+        }
+        panel += panelSize
+        lane0 += width
+    }
+}
