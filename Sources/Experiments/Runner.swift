@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Kernels
 import Biographies
 import Transformer
@@ -12,9 +13,12 @@ public struct RunExecutor: Sendable {
     public var threads: Int
     /// Where to save the trained model (`<key>.ckpt`), or nil.
     public var checkpointDirectory: URL?
+    /// Asked now and then during training for the cores the run may use now (a sweep's last
+    /// runs take over the cores of finished ones). Results do not depend on it.
+    public var currentThreads: (@Sendable () -> Int)?
 
-    public init(threads: Int, checkpointDirectory: URL? = nil) {
-        self.threads = threads; self.checkpointDirectory = checkpointDirectory
+    public init(threads: Int, checkpointDirectory: URL? = nil, currentThreads: (@Sendable () -> Int)? = nil) {
+        self.threads = threads; self.checkpointDirectory = checkpointDirectory; self.currentThreads = currentThreads
     }
 
     public func run(_ spec: RunSpec, progress: ProgressDisplay?) -> RunRecord {
@@ -61,6 +65,10 @@ public struct RunExecutor: Sendable {
                 throw Diverged(description: String(format: "training diverged: mean loss %.2f nats/token over the last %d steps at step %d (uniform guessing is %.2f)",
                                                    recentMean, recent.count, step + 1, uniformLoss))
             }
+            if let currentThreads, step % 64 == 0 {
+                let t = max(1, currentThreads())
+                if t != model.threads { model.threads = t; stream.threads = t }
+            }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
             if let progress, elapsed - lastReport >= 0.25 || step + 1 == totalSteps {
                 lastReport = elapsed
@@ -81,7 +89,7 @@ public struct RunExecutor: Sendable {
 
         let evaluation = try evaluate(model: model, dataset: dataset, people: spec.evaluation.sampleSize,
                                       renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
-                                      domainToken: spec.stream.domainToken, threads: threads)
+                                      domainToken: spec.stream.domainToken, threads: model.threads)
         let params = ParameterCount(config: modelConfig, usedTokens: stream.usedTokenIDs.count)
         let accuracy = zip(evaluation.attributeNames, evaluation.accuracyPerAttribute).map {
             AttributeAccuracy(attribute: $0, accuracy: $1)
@@ -134,20 +142,28 @@ public struct ScenarioRunner {
         let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
         let pending = try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed)
         let workers = min(cores, max(1, pending.count))
+        // Runs still training; when fewer than `workers` remain, each takes more cores.
+        let active = SharedCounter(workers)
+        let cores = self.cores
         let executor = RunExecutor(threads: max(1, cores / workers),
-                                   checkpointDirectory: saveCheckpoints ? store.directory.appendingPathComponent("checkpoints") : nil)
+                                   checkpointDirectory: saveCheckpoints ? store.directory.appendingPathComponent("checkpoints") : nil,
+                                   currentThreads: { cores / max(1, active.value.load(ordering: .relaxed)) })
         progress?.log("\(scenario.name) · \(pending.count) run(s) to do (\(mine.count - pending.count) already finished)"
                       + " · \(workers) at a time, \(executor.threads) core(s) each")
-        let lock = NSLock()
-        var next = 0, finished = 0, failed = 0
-        var storeError: Error?
-        parallelFor(workers, threads: workers) { _ in
+        let sweep = Mutex(SweepProgress())
+        // Run-level threads come from Dispatch, not the kernel pool, so a run's own kernels can use
+        // the pool once it is the last one left.
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
-                lock.lock()
-                let i = next; next += 1
-                let stop = storeError != nil
-                lock.unlock()
-                if i >= pending.count || stop { return }
+                let i: Int? = sweep.withLock { s in
+                    guard s.next < pending.count, s.storeError == nil else { return nil }
+                    s.next += 1
+                    return s.next - 1
+                }
+                guard let i else {
+                    active.value.subtract(1, ordering: .relaxed)
+                    return
+                }
                 let record = executor.run(pending[i], progress: progress)
                 let line: String
                 if let m = record.metrics {
@@ -157,13 +173,26 @@ public struct ScenarioRunner {
                     line = "FAILED \(record.key): \(record.reason ?? "unknown reason")"
                 }
                 progress?.finish(key: record.key, message: line)
-                lock.lock()
-                do { try store.append(record) } catch { storeError = error }
-                if record.status == .ok { finished += 1 } else { failed += 1 }
-                lock.unlock()
+                sweep.withLock { s in
+                    do { try store.append(record) } catch { s.storeError = "\(error)" }
+                    if record.status == .ok { s.finished += 1 } else { s.failed += 1 }
+                }
             }
         }
-        if let storeError { throw storeError }
-        return Summary(total: mine.count, skipped: mine.count - pending.count, finished: finished, failed: failed)
+        let done = sweep.withLock { $0 }
+        if let e = done.storeError { throw ResultStoreError(file: store.fileURL.path, line: nil, message: e) }
+        return Summary(total: mine.count, skipped: mine.count - pending.count, finished: done.finished, failed: done.failed)
     }
+}
+
+/// Shared state of a sweep's workers.
+struct SweepProgress: Sendable {
+    var next = 0, finished = 0, failed = 0
+    var storeError: String? = nil
+}
+
+/// An atomic integer shared between threads.
+final class SharedCounter: Sendable {
+    let value: Atomic<Int>
+    init(_ v: Int) { value = Atomic(v) }
 }

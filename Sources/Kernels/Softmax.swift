@@ -1,13 +1,14 @@
 /// Row-wise softmax with a pre-scale, optionally causal (attention scores).
 
 /// y[r, c] = softmax_c(scale · x[r, c]) over the row's valid columns; invalid columns get 0.
-/// x, y: [rows × width] with row stride ld (y may alias x). Causal: row r has r + 1 valid
-/// columns (row r of a T×T attention block), otherwise all `width`.
+/// x, y: [rows × width] with row stride ld (y may alias x). Causal: row r is query position
+/// firstRow + r of an attention block and has firstRow + r + 1 valid columns; otherwise all
+/// `width` are valid. Only valid columns of x are read.
 public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                           ld: Int, scale: Float, causal: Bool) {
+                           ld: Int, scale: Float, causal: Bool, firstRow: Int = 0) {
     for r in 0..<rows {
         let xr = x + r * ld, yr = y + r * ld
-        let valid = causal ? min(r + 1, width) : width
+        let valid = causal ? min(firstRow + r + 1, width) : width
         var mx = -Float.infinity
         for c in 0..<valid { mx = max(mx, xr[c]) }
         let s8 = SIMD8<Float>(repeating: scale), m8 = SIMD8<Float>(repeating: scale * mx)
@@ -28,10 +29,10 @@ public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
 /// Backward of `softmaxForward`: dx = scale · y ⊙ (dy − Σ_c dy·y), over valid columns.
 /// dx may alias dy. Shapes as in the forward.
 public func softmaxBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, y: UnsafePointer<Float>,
-                            rows: Int, width: Int, ld: Int, scale: Float, causal: Bool) {
+                            rows: Int, width: Int, ld: Int, scale: Float, causal: Bool, firstRow: Int = 0) {
     for r in 0..<rows {
         let yr = y + r * ld, dyr = dy + r * ld, dxr = dx + r * ld
-        let valid = causal ? min(r + 1, width) : width
+        let valid = causal ? min(firstRow + r + 1, width) : width
         let s = dot(dyr, yr, valid)
         for c in 0..<valid { dxr[c] = scale * yr[c] * (dyr[c] - s) }
         for c in valid..<width { dxr[c] = 0 }

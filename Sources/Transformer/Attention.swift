@@ -2,10 +2,14 @@ import Kernels
 
 /// Causal multi-head self-attention on a packed qkv buffer, forward beside backward.
 /// Per (window b, head h): S = Q·Kᵀ, P = softmax(S/√hd) (causal), Y = P·V, all via `gemm`.
+/// Query rows go in blocks of `blockRows`; block [r0, r1) only meets keys [0, r1), so the
+/// matmuls skip most of the masked upper triangle.
 /// qkv: [B·T × 3C] (q | k | v, head h at columns h·hd ..< (h+1)·hd of each third, rotary applied);
-/// att: [B × H × T × T] probabilities P, kept for the backward; y: [B·T × C].
+/// att: [B × H × T × T] probabilities P (row t valid in columns 0...t), kept for the backward;
+/// y: [B·T × C].
 struct Attention {
     let batch: Int, seqLen: Int, heads: Int, width: Int
+    var blockRows = 32
     var headDim: Int { width / heads }
     var scale: Float { 1 / Float(headDim).squareRoot() }
 
@@ -14,10 +18,16 @@ struct Attention {
         parallelFor(batch * heads, threads: threads) { bh in
             let b = bh / heads, h = bh % heads
             let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C
-            let p = att + bh * T * T
-            gemm(.nt, m: T, n: T, k: hd, a: q, lda: 3 * C, b: k, ldb: 3 * C, c: p, ldc: T, accumulate: false)
-            softmaxForward(x: p, y: p, rows: T, width: T, ld: T, scale: scale, causal: true)
-            gemm(.nn, m: T, n: hd, k: T, a: p, lda: T, b: v, ldb: 3 * C, c: y + b * T * C + h * hd, ldc: C, accumulate: false)
+            let p = att + bh * T * T, yb = y + b * T * C + h * hd
+            for r0 in stride(from: 0, to: T, by: blockRows) {
+                let r1 = min(T, r0 + blockRows), rows = r1 - r0
+                gemm(.nt, m: rows, n: r1, k: hd, a: q + r0 * 3 * C, lda: 3 * C, b: k, ldb: 3 * C,
+                     c: p + r0 * T, ldc: T, accumulate: false)
+                softmaxForward(x: p + r0 * T, y: p + r0 * T, rows: rows, width: T, ld: T, scale: scale,
+                               causal: true, firstRow: r0)
+                gemm(.nn, m: rows, n: hd, k: r1, a: p + r0 * T, lda: T, b: v, ldb: 3 * C,
+                     c: yb + r0 * C, ldc: C, accumulate: false)
+            }
         }
     }
 
@@ -32,11 +42,25 @@ struct Attention {
             let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C
             let p = att + bh * T * T, ds = scratch + bh * T * T
             let dyb = dy + b * T * C + h * hd
-            gemm(.nt, m: T, n: T, k: hd, a: dyb, lda: C, b: v, ldb: 3 * C, c: ds, ldc: T, accumulate: false)   // dP = dY·Vᵀ
-            gemm(.tn, m: T, n: hd, k: T, a: p, lda: T, b: dyb, ldb: C, c: dv, ldc: 3 * C, accumulate: false)   // dV = Pᵀ·dY
-            softmaxBackward(dx: ds, dy: ds, y: p, rows: T, width: T, ld: T, scale: scale, causal: true)         // dS
-            gemm(.nn, m: T, n: hd, k: T, a: ds, lda: T, b: k, ldb: 3 * C, c: dq, ldc: 3 * C, accumulate: false)  // dQ = dS·K
-            gemm(.tn, m: T, n: hd, k: T, a: ds, lda: T, b: q, ldb: 3 * C, c: dk, ldc: 3 * C, accumulate: false)  // dK = dSᵀ·Q
+            // dK and dV collect contributions from every query block.
+            for t in 0..<T {
+                (dk + t * 3 * C).update(repeating: 0, count: hd)
+                (dv + t * 3 * C).update(repeating: 0, count: hd)
+            }
+            for r0 in stride(from: 0, to: T, by: blockRows) {
+                let r1 = min(T, r0 + blockRows), rows = r1 - r0
+                let pb = p + r0 * T, dsb = ds + r0 * T
+                gemm(.nt, m: rows, n: r1, k: hd, a: dyb + r0 * C, lda: C, b: v, ldb: 3 * C,
+                     c: dsb, ldc: T, accumulate: false)                                            // dP = dY·Vᵀ
+                gemm(.tn, m: r1, n: hd, k: rows, a: pb, lda: T, b: dyb + r0 * C, ldb: C,
+                     c: dv, ldc: 3 * C, accumulate: true)                                          // dV += Pᵀ·dY
+                softmaxBackward(dx: dsb, dy: dsb, y: pb, rows: rows, width: T, ld: T, scale: scale,
+                                causal: true, firstRow: r0)                                        // dS
+                gemm(.nn, m: rows, n: hd, k: r1, a: dsb, lda: T, b: k, ldb: 3 * C,
+                     c: dq + r0 * 3 * C, ldc: 3 * C, accumulate: false)                            // dQ = dS·K
+                gemm(.tn, m: r1, n: hd, k: rows, a: dsb, lda: T, b: q + r0 * 3 * C, ldb: 3 * C,
+                     c: dk, ldc: 3 * C, accumulate: true)                                          // dK += dSᵀ·Q
+            }
         }
     }
 }

@@ -70,12 +70,16 @@ final class TransformerTests: XCTestCase {
             } } }
             return s
         }
-        let attn = Attention(batch: B, seqLen: T, heads: H, width: C)
-        var att = [Float](repeating: 0, count: B * H * T * T), y = [Float](repeating: 0, count: B * T * C)
-        attn.forward(qkv: qkv, att: &att, y: &y, threads: 1)
-        var dqkv = [Float](repeating: 0, count: qkv.count), scratch = att
-        attn.backward(dy: r, qkv: qkv, att: att, dqkv: &dqkv, scratch: &scratch, threads: 1)
-        XCTAssertLessThan(relativeError(dqkv, finiteDifferenceGradient(qkv.map(Double.init), reference)), 1e-3)
+        let expected = finiteDifferenceGradient(qkv.map(Double.init), reference)
+        for blockRows in [32, 2] {       // one query block, and blocks that split the window
+            var attn = Attention(batch: B, seqLen: T, heads: H, width: C)
+            attn.blockRows = blockRows
+            var att = [Float](repeating: .nan, count: B * H * T * T), y = [Float](repeating: 0, count: B * T * C)
+            attn.forward(qkv: qkv, att: &att, y: &y, threads: 1)
+            var dqkv = [Float](repeating: .nan, count: qkv.count), scratch = att
+            attn.backward(dy: r, qkv: qkv, att: att, dqkv: &dqkv, scratch: &scratch, threads: 1)
+            XCTAssertLessThan(relativeError(dqkv, expected), 1e-3, "blockRows \(blockRows)")
+        }
     }
 
     func testTinyModelOverfitsAFixedBatchBelowOneTenthNatPerToken() {
