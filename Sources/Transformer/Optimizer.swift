@@ -70,16 +70,18 @@ public final class AdamW {
 
 /// Global L2 norm of a gradient buffer, summed in fixed chunks (deterministic for any thread count).
 public func gradientNorm(_ g: FloatBuffer, threads: Int = 1) -> Float {
-    var partial = [Double](repeating: 0, count: reductionChunks)
-    partial.withUnsafeMutableBufferPointer { out in
-        let o = out.baseAddress!
+    // Partial sums on the stack (no allocation in the training step).
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: reductionChunks) { partial in
+        let o = partial.baseAddress!
         parallelFor(reductionChunks, threads: g.count >= 1 << 16 ? threads : 1) { c in
             var s: Double = 0
             for i in chunkRange(c, of: reductionChunks, count: g.count) { s += Double(g[i]) * Double(g[i]) }
             o[c] = s
         }
+        var total: Double = 0
+        for c in 0..<reductionChunks { total += o[c] }
+        return Float(total.squareRoot())
     }
-    return Float(partial.reduce(0, +).squareRoot())
 }
 
 /// Scales the gradients down so their global norm is at most `maxNorm`; returns the norm before.
