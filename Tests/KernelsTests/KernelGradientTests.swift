@@ -9,8 +9,8 @@ final class KernelGradientTests: XCTestCase {
 
     func testLayerNormBackwardMatchesFiniteDifferences() {
         let rows = 3, width = 13
-        let x = randomFloats(rows * width, seed: 1), gamma = randomFloats(width, seed: 2), beta = randomFloats(width, seed: 3)
-        let r = randomFloats(rows * width, seed: 4)
+        let x = gaussianFloats(rows * width, seed: 1), gamma = gaussianFloats(width, seed: 2), beta = gaussianFloats(width, seed: 3)
+        let r = gaussianFloats(rows * width, seed: 4)
         func reference(_ x: [Double], _ gm: [Double], _ bt: [Double]) -> Double {
             var loss = 0.0
             for i in 0..<rows {
@@ -35,7 +35,7 @@ final class KernelGradientTests: XCTestCase {
 
     func testGeluBackwardMatchesFiniteDifferences() {
         let n = 21
-        let x = randomFloats(n, seed: 5, scale: 2), r = randomFloats(n, seed: 6)
+        let x = gaussianFloats(n, seed: 5, scale: 2), r = gaussianFloats(n, seed: 6)
         func reference(_ x: [Double]) -> Double {
             var s = 0.0
             for i in 0..<n {
@@ -58,7 +58,7 @@ final class KernelGradientTests: XCTestCase {
     func testCausalSoftmaxBackwardMatchesFiniteDifferences() {
         for causal in [true, false] {
             let rows = 11, width = 11, scale: Float = 0.37
-            let x = randomFloats(rows * width, seed: 7), r = randomFloats(rows * width, seed: 8)
+            let x = gaussianFloats(rows * width, seed: 7), r = gaussianFloats(rows * width, seed: 8)
             func reference(_ x: [Double]) -> Double {
                 var s = 0.0
                 for i in 0..<rows {
@@ -82,7 +82,7 @@ final class KernelGradientTests: XCTestCase {
     func testRotaryBackwardMatchesFiniteDifferences() {
         let seqLen = 5, heads = 2, headDim = 6, rows = 2 * seqLen, ld = heads * headDim + 3
         let table = RotaryTable(positions: seqLen, headDim: headDim)
-        let x = randomFloats(rows * ld, seed: 9), r = randomFloats(rows * ld, seed: 10)
+        let x = gaussianFloats(rows * ld, seed: 9), r = gaussianFloats(rows * ld, seed: 10)
         func reference(_ x: [Double]) -> Double {
             var s = 0.0
             for row in 0..<rows {
@@ -113,7 +113,7 @@ final class KernelGradientTests: XCTestCase {
 
     func testCrossEntropyBackwardMatchesFiniteDifferencesAndIgnoresMaskedRows() {
         let rows = 5, vocab = 19, scale: Float = 0.7
-        let logits = randomFloats(rows * vocab, seed: 11, scale: 3)
+        let logits = gaussianFloats(rows * vocab, seed: 11, scale: 3)
         let targets: [Int32] = [3, -1, 18, 0, 7]
         func reference(_ x: [Double]) -> Double {
             var s = 0.0
@@ -149,7 +149,7 @@ final class KernelGradientTests: XCTestCase {
 
     func testColumnSumsAreIndependentOfThreadCount() {
         let rows = 300, width = 77
-        let x = randomFloats(rows * width, seed: 12)
+        let x = gaussianFloats(rows * width, seed: 12)
         var one = [Float](repeating: 0, count: width), two = one
         accumulateColumnSums(x, rows: rows, width: width, ld: width, into: &one, threads: 1)
         accumulateColumnSums(x, rows: rows, width: width, ld: width, into: &two, threads: 2)
