@@ -4,7 +4,7 @@ import Transformer
 
 enum BenchCommand {
     static let help = """
-    capacity bench [--threads N] [--steps N] [--json]
+    capacity bench [--threads N] [--steps N] [--json] [--gemm]
 
     Trains three fixed GPT-2 configurations on random tokens (forward + backward + AdamW per step)
     and prints tokens/s, achieved GFLOP/s and the percentage of this machine's peak, which it
@@ -14,6 +14,8 @@ enum BenchCommand {
       --threads N   cores to use (default: all)
       --steps N     timed steps per configuration (default 20)
       --json        one JSON object per configuration (tokens_per_s, gflops, peak_gflops, ...)
+      --gemm        instead: GEMM GFLOP/s and % of peak at 4096×128×512 and 4096×512×128 (m×n×k),
+                    each layout
     """
 
     /// (config, batch windows): the reference configurations of the trainer issue.
@@ -24,13 +26,23 @@ enum BenchCommand {
     ]
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps"], flags: ["json", "help"])
+        let a = try Arguments(args, valued: ["threads", "steps"], flags: ["json", "gemm", "help"])
         if a.switches.contains("help") { print(help); return }
         let threads = try a.int("threads", default: availableCores)
         let steps = try a.int("steps", default: 20)
         guard threads >= 1, steps >= 1 else { throw CLIError("bench: --threads and --steps must be positive") }
         let peak = measurePeakGFLOPS(threads: threads)
         let json = a.switches.contains("json")
+        if a.switches.contains("gemm") {
+            print("peak: \(String(format: "%.1f", peak)) GFLOP/s on \(threads) thread(s)")
+            for (m, n, k) in [(4096, 128, 512), (4096, 512, 128)] {
+                for (name, layout) in [("A·B", GEMMLayout.nn), ("A·Bᵀ", .nt), ("Aᵀ·B", .tn)] {
+                    let g = benchmarkGEMM(layout, m: m, n: n, k: k, threads: threads)
+                    print(String(format: "%4d×%3d×%3d  %-5@  %6.1f GFLOP/s  %5.1f%% of peak", m, n, k, name as NSString, g, 100 * g / peak))
+                }
+            }
+            return
+        }
         if !json {
             print("peak: \(String(format: "%.1f", peak)) GFLOP/s on \(threads) thread(s) (FMA loop, measured now)")
             print("config                       V     T   B   tokens/s   GFLOP/s   % of peak")
