@@ -5,7 +5,10 @@
 /// exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2, exp(r) by a degree-6 polynomial.
 @inlinable @inline(__always)
 public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let xc = x.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88))
+    // Masked replace rather than `clamped`, which calls an out-of-line generic min/max here.
+    var xc = x
+    xc.replace(with: -87, where: xc .< -87)
+    xc.replace(with: 88, where: xc .> 88)
     let magic = SIMD8<Float>(repeating: 12_582_912)          // 1.5 · 2^23: rounds to an integer
     let t = xc * 1.442_695_04 + magic
     let n = t - magic
