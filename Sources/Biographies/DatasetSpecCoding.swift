@@ -1,13 +1,7 @@
+import Kernels
+
 /// JSON decoding of dataset specs: absent fields take their defaults; present fields must have
 /// the right type (the decoder's error then names the key path).
-
-extension KeyedDecodingContainer {
-    /// The value at `key`, or `fallback` when the key is absent.
-    @inlinable
-    public func decode<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-}
 
 extension BioSConfig {
     enum CodingKeys: String, CodingKey {

@@ -77,8 +77,9 @@ public struct RunExecutor: Sendable {
             }
         }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
-        let done = min(trainer.stepsDone, recent.count)
-        let finalLoss = done > 0 ? (0..<done).map { recent[($0 + trainer.stepsDone - done) % recent.count] }.reduce(0, +) / Double(done) : .nan
+        // Mean over the last (up to) 50 steps: the ring buffer's filled entries.
+        let filled = min(trainer.stepsDone, recent.count)
+        let finalLoss = filled > 0 ? recent.prefix(filled).reduce(0, +) / Double(filled) : .nan
 
         if let dir = checkpointDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

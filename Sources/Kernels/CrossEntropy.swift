@@ -50,16 +50,6 @@ public func crossEntropyBackward(dlogits: UnsafeMutablePointer<Float>, logits: U
     }
 }
 
-/// Index of the largest entry of each row; argmax: [rows].
-public func rowArgmax(_ x: UnsafePointer<Float>, rows: Int, width: Int, into argmax: UnsafeMutablePointer<Int32>) {
-    for r in 0..<rows {
-        let xr = x + r * width
-        var best = 0
-        for c in 1..<max(width, 1) where xr[c] > xr[best] { best = c }
-        argmax[r] = Int32(best)
-    }
-}
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

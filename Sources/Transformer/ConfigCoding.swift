@@ -1,11 +1,6 @@
-/// JSON decoding of model and training configs: absent fields take their defaults.
+import Kernels
 
-extension KeyedDecodingContainer {
-    @inlinable
-    func decodeOr<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-}
+/// JSON decoding of model and training configs: absent fields take their defaults.
 
 extension ModelConfig {
     enum CodingKeys: String, CodingKey { case layers, heads, width, vocabularySize, contextLength, mlp, rotaryBase }
@@ -14,10 +9,10 @@ extension ModelConfig {
         self.init(layers: try c.decode(Int.self, forKey: .layers),
                   heads: try c.decode(Int.self, forKey: .heads),
                   width: try c.decode(Int.self, forKey: .width))
-        vocabularySize = try c.decodeOr(.vocabularySize, vocabularySize)
-        contextLength = try c.decodeOr(.contextLength, contextLength)
-        mlp = try c.decodeOr(.mlp, mlp)
-        rotaryBase = try c.decodeOr(.rotaryBase, rotaryBase)
+        vocabularySize = try c.decode(.vocabularySize, default: vocabularySize)
+        contextLength = try c.decode(.contextLength, default: contextLength)
+        mlp = try c.decode(.mlp, default: mlp)
+        rotaryBase = try c.decode(.rotaryBase, default: rotaryBase)
     }
 }
 
@@ -29,14 +24,14 @@ extension TrainingConfig {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        batchWindows = try c.decodeOr(.batchWindows, batchWindows)
-        peakLearningRate = try c.decodeOr(.peakLearningRate, peakLearningRate)
-        warmupFraction = try c.decodeOr(.warmupFraction, warmupFraction)
-        finalLearningRateRatio = try c.decodeOr(.finalLearningRateRatio, finalLearningRateRatio)
-        weightDecay = try c.decodeOr(.weightDecay, weightDecay)
-        beta1 = try c.decodeOr(.beta1, beta1)
-        beta2 = try c.decodeOr(.beta2, beta2)
-        epsilon = try c.decodeOr(.epsilon, epsilon)
-        gradientClip = try c.decodeOr(.gradientClip, gradientClip)
+        batchWindows = try c.decode(.batchWindows, default: batchWindows)
+        peakLearningRate = try c.decode(.peakLearningRate, default: peakLearningRate)
+        warmupFraction = try c.decode(.warmupFraction, default: warmupFraction)
+        finalLearningRateRatio = try c.decode(.finalLearningRateRatio, default: finalLearningRateRatio)
+        weightDecay = try c.decode(.weightDecay, default: weightDecay)
+        beta1 = try c.decode(.beta1, default: beta1)
+        beta2 = try c.decode(.beta2, default: beta2)
+        epsilon = try c.decode(.epsilon, default: epsilon)
+        gradientClip = try c.decode(.gradientClip, default: gradientClip)
     }
 }
