@@ -46,11 +46,12 @@ public final class GPT {
         let p = params.pointer
         let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
         for t in layout.tensors {
-            let isNormWeight = t.name.hasSuffix("ln1.weight") || t.name.hasSuffix("ln2.weight") || t.name == "lnf.weight"
-            let isResidualProj = t.name.hasSuffix("attention.proj.weight") || t.name.hasSuffix("mlp.proj.weight")
             for i in t.range {
-                if isNormWeight { p[i] = 1 } else if !t.decays { p[i] = 0 } else {
-                    p[i] = rng.nextGaussian() * (isResidualProj ? residualStd : 0.02)
+                switch t.initialization {
+                case .ones: p[i] = 1
+                case .zeros: p[i] = 0
+                case .normal: p[i] = rng.nextGaussian() * 0.02
+                case .residualProjection: p[i] = rng.nextGaussian() * residualStd
                 }
             }
         }

@@ -1,13 +1,22 @@
 /// One flat parameter buffer and the named ranges inside it. Parameters, gradients and both Adam
 /// moments share this layout, so the optimizer, the quantizer and checkpoints walk one buffer.
 
+/// How a tensor starts (GPT-2's initialization).
+public enum ParameterInit: Sendable, Hashable {
+    case normal              // N(0, 0.02²): matrices and the embedding
+    case residualProjection  // N(0, (0.02/√(2L))²): the projections that write the residual stream
+    case ones                // LayerNorm weights
+    case zeros               // biases
+}
+
 /// A named tensor inside the flat buffer.
 public struct ParameterTensor: Hashable, Sendable {
     public let name: String
     public let offset: Int
     public let count: Int
+    public let initialization: ParameterInit
     /// AdamW decays matrices and the embedding, not norms or biases.
-    public let decays: Bool
+    public var decays: Bool { initialization == .normal || initialization == .residualProjection }
     public var range: Range<Int> { offset..<(offset + count) }
 }
 
@@ -37,32 +46,32 @@ public struct ParameterLayout: Sendable {
     public init(config: ModelConfig) {
         self.config = config
         let C = config.width, V = config.vocabularySize, F = Self.mlpHidden(config)
-        embedding = add("embedding", V * C, decays: true)
+        embedding = add("embedding", V * C, .normal)
         for l in 0..<config.layers {
             var o = LayerOffsets()
-            o.ln1Weight = add("layer[\(l)].ln1.weight", C, decays: false)
-            o.ln1Bias = add("layer[\(l)].ln1.bias", C, decays: false)
-            o.qkvWeight = add("layer[\(l)].attention.qkv.weight", 3 * C * C, decays: true)
-            o.qkvBias = add("layer[\(l)].attention.qkv.bias", 3 * C, decays: false)
-            o.projWeight = add("layer[\(l)].attention.proj.weight", C * C, decays: true)
-            o.projBias = add("layer[\(l)].attention.proj.bias", C, decays: false)
+            o.ln1Weight = add("layer[\(l)].ln1.weight", C, .ones)
+            o.ln1Bias = add("layer[\(l)].ln1.bias", C, .zeros)
+            o.qkvWeight = add("layer[\(l)].attention.qkv.weight", 3 * C * C, .normal)
+            o.qkvBias = add("layer[\(l)].attention.qkv.bias", 3 * C, .zeros)
+            o.projWeight = add("layer[\(l)].attention.proj.weight", C * C, .residualProjection)
+            o.projBias = add("layer[\(l)].attention.proj.bias", C, .zeros)
             if F > 0 {
-                o.ln2Weight = add("layer[\(l)].ln2.weight", C, decays: false)
-                o.ln2Bias = add("layer[\(l)].ln2.bias", C, decays: false)
-                o.fcWeight = add("layer[\(l)].mlp.fc.weight", F * C, decays: true)
-                o.fcBias = add("layer[\(l)].mlp.fc.bias", F, decays: false)
-                o.fcProjWeight = add("layer[\(l)].mlp.proj.weight", C * F, decays: true)
-                o.fcProjBias = add("layer[\(l)].mlp.proj.bias", C, decays: false)
+                o.ln2Weight = add("layer[\(l)].ln2.weight", C, .ones)
+                o.ln2Bias = add("layer[\(l)].ln2.bias", C, .zeros)
+                o.fcWeight = add("layer[\(l)].mlp.fc.weight", F * C, .normal)
+                o.fcBias = add("layer[\(l)].mlp.fc.bias", F, .zeros)
+                o.fcProjWeight = add("layer[\(l)].mlp.proj.weight", C * F, .residualProjection)
+                o.fcProjBias = add("layer[\(l)].mlp.proj.bias", C, .zeros)
             }
             layers.append(o)
         }
-        lnfWeight = add("lnf.weight", C, decays: false)
-        lnfBias = add("lnf.bias", C, decays: false)
+        lnfWeight = add("lnf.weight", C, .ones)
+        lnfBias = add("lnf.bias", C, .zeros)
     }
 
-    private mutating func add(_ name: String, _ n: Int, decays: Bool) -> Int {
+    private mutating func add(_ name: String, _ n: Int, _ initialization: ParameterInit) -> Int {
         let off = count
-        tensors.append(ParameterTensor(name: name, offset: off, count: n, decays: decays))
+        tensors.append(ParameterTensor(name: name, offset: off, count: n, initialization: initialization))
         count += n
         return off
     }
