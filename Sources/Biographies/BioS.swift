@@ -202,6 +202,14 @@ struct BioSView: @unchecked Sendable {   // read-only pointers into memory its s
 
     /// A fresh person (noise junk) fully determined by `seed`, named outside `excluded`.
     @inline(__always)
+    /// A stored person, or the fresh (noise-junk) person a seed derives.
+    func person(_ who: Who) -> BioSPerson {
+        switch who {
+        case .stored(let p): return people[p]
+        case .fresh(let seed): return freshPerson(seed)
+        }
+    }
+
     func freshPerson(_ seed: UInt64) -> BioSPerson {
         var rng = SeededGenerator(seed: seed)
         var name = pools.draw(&rng)

@@ -32,12 +32,7 @@ struct Renderer {
         let layout = layoutSeed(who, exposure: exposure, renderSeed: renderSeed)
         switch kind {
         case .bioS(let v):
-            let person: BioSPerson
-            switch who {
-            case .stored(let p): person = v.people[p]
-            case .fresh(let seed): person = v.freshPerson(seed)
-            }
-            v.render(person, layoutSeed: layout, domain: domain, eos: eos, domainToken: domainToken, into: &out, spans: &spans)
+            v.render(v.person(who), layoutSeed: layout, domain: domain, eos: eos, domainToken: domainToken, into: &out, spans: &spans)
         case .bioD(let v):
             let orderSeed: UInt64? = canonical ? nil : layout
             switch who {
@@ -69,12 +64,7 @@ struct Renderer {
     func length(_ who: Who, exposure: Int, renderSeed: UInt64, domain: Bool) -> Int {
         switch kind {
         case .bioS(let v):
-            let person: BioSPerson
-            switch who {
-            case .stored(let p): person = v.people[p]
-            case .fresh(let seed): person = v.freshPerson(seed)
-            }
-            return v.length(person, layoutSeed: layoutSeed(who, exposure: exposure, renderSeed: renderSeed), domain: domain)
+            return v.length(v.person(who), layoutSeed: layoutSeed(who, exposure: exposure, renderSeed: renderSeed), domain: domain)
         case .bioD(let v): return v.length(domain: domain)
         case .random(let v): return v.length(domain: domain)
         }

@@ -95,11 +95,10 @@ public struct RunExecutor: Sendable {
         let accuracy = zip(evaluation.attributeNames, evaluation.accuracyPerAttribute).map {
             AttributeAccuracy(attribute: $0, accuracy: $1)
         }
-        let isRandom: Bool = { if case .random = spec.dataset { return true } else { return false } }()
-        let isBioD: Bool = { if case .bioD = spec.dataset { return true } else { return false } }()
+        let kind = spec.dataset.kindName
         return RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
-                          p1Nats: isRandom ? nil : evaluation.p1Nats, p2Nats: evaluation.p2Nats,
-                          p3Nats: isBioD ? evaluation.p3Nats : nil,
+                          p1Nats: kind == "random" ? nil : evaluation.p1Nats, p2Nats: evaluation.p2Nats,
+                          p3Nats: kind == "bioD" ? evaluation.p3Nats : nil,
                           bits: evaluation.bits, dataBits: evaluation.datasetBits, accuracy: accuracy,
                           peopleScored: evaluation.peopleScored, tokensTrained: stream.tokensTrained,
                           steps: trainer.stepsDone, tokensPerSecond: Double(stream.tokensTrained) / max(trainSeconds, 1e-9),
