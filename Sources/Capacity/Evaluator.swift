@@ -123,6 +123,7 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
     }
 
     let ctx = scorer.contextLength
+    precondition(scorer.maxTokensPerCall >= ctx, "a scorer call must hold at least one full window")
     var losses = [Float](repeating: 0, count: scorer.maxTokensPerCall)
     var greedy = [Bool](repeating: false, count: scorer.maxTokensPerCall)
 
@@ -135,7 +136,6 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
     var nameCorrect = 0
 
     let jobs = people.indices.flatMap { i in (0..<samples).map { (i, $0) } }
-    var inputs = [Int32](), targets = [Int32]()
     var start = 0
     while start < jobs.count {
         // As many renderings as fit one call; windows as long as the longest of them.
@@ -151,8 +151,8 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
         }
         let rows = renders.count
         // Rows of T positions: input tokens[0..<n−1], target tokens[1..<n], padding −1.
-        inputs = [Int32](repeating: 0, count: rows * T)
-        targets = [Int32](repeating: -1, count: rows * T)
+        var inputs = [Int32](repeating: 0, count: rows * T)
+        var targets = [Int32](repeating: -1, count: rows * T)
         for (r, rend) in renders.enumerated() {
             for i in 0..<(rend.tokens.count - 1) {
                 inputs[r * T + i] = rend.tokens[i]
