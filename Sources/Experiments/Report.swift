@@ -5,7 +5,9 @@ import Transformer
 ///
 /// Replicates (runs differing only in seed) are averaged into a configuration (mean ± sample
 /// standard deviation); of the configurations differing only in learning rate (a family: one
-/// model on one dataset and stream), the best mean R is kept, the paper's rule for reporting;
+/// model on one dataset and stream), the best mean R is kept, the paper's rule for reporting
+/// (compared over the seeds every rate ran with, so a scenario with `learningRateSearch` keeps
+/// the rate its scan seed chose);
 /// the peak-R table takes the best family of each group (by default: dataset, exposures, junk).
 public enum Report {
     public struct Output: Sendable {
@@ -52,6 +54,7 @@ public enum Report {
         if settings.plots {
             files.append(("capacity.svg", capacityPlot(records: records, settings: settings).render()))
             files.append(("ratio.svg", ratioPlot(records: records, settings: settings).render()))
+            if let passes = passesPlot(records: records, settings: settings) { files.append(("passes.svg", passes.render())) }
         }
         return try files.map { name, text in
             let url = directory.appendingPathComponent(name)
@@ -127,6 +130,9 @@ public enum Report {
                             lin.map { fixed($0.slope, 3) } ?? "—", lin.map { grouped($0.intercept) } ?? "—", lin.map { fixed($0.rSquared, 3) } ?? "—"])
         }
         md += table(["series", "models", "log-log slope", "log-log intercept", "log-log R²", "bits/param (slope)", "intercept (bits)", "linear R²"], fitRows)
+        md += capacityLimitedFits(a)
+        md += passesTable(a)
+        md += junkComparison(a)
 
         if !a.failed.isEmpty {
             md += "\n## Failed runs\n\n"
@@ -138,6 +144,7 @@ public enum Report {
         }
         if settings.plots {
             md += "\n![Learned bits against parameters](capacity.svg)\n\n![Capacity ratio against parameters](ratio.svg)\n"
+            if passesGrid(a) != nil { md += "\n![Learned fraction against exposures](passes.svg)\n" }
         }
         return md
     }
@@ -238,6 +245,12 @@ public enum Report {
         }
         plot.references = [(2.0, "2 bits/param"), (1, "1 bit/param"), (0.5, "0.5 bit/param"), (0.25, "0.25 bit/param")]
             .map { .proportional($0.0, label: $0.1) }
+        // The paper's Figure 1 also marks each dataset's total bits: no model can learn more.
+        var dataBits: [String: Double] = [:], order: [String] = []
+        for c in a.configurations where dataBits[c.spec.datasetLabel] == nil {
+            order.append(c.spec.datasetLabel); dataBits[c.spec.datasetLabel] = c.metrics.dataBits
+        }
+        plot.references += order.map { .horizontal(dataBits[$0]!, label: "\($0): \(grouped(dataBits[$0]!)) bits") }
         plot.notes = ["One point per model: its best learning rate, mean over seeds (bars: range over seeds)."]
         let ys = plot.series.flatMap { $0.points.flatMap { [$0.y, $0.low, $0.high].compactMap { $0 } } }
         let floor = SVGPlot.logAxis(ys).lo
@@ -278,6 +291,10 @@ struct Analysis {
         var spec: RunSpec
         var metrics: RunMetrics
         var group: [String]
+        /// R of each replicate seed.
+        var RBySeed: [Int: Double]
+        /// Learned bits of each replicate, in record order.
+        var bitsValues: [Double]
         var R: Spread
         var bits: Spread
         var accuracy: Spread
@@ -312,6 +329,8 @@ struct Analysis {
             let runs = byConfiguration[key]!
             return Configuration(configuration: key, spec: runs[0].spec, metrics: runs[0].metrics!,
                                  group: dims.map { $0.value(runs[0].spec) },
+                                 RBySeed: Dictionary(runs.map { ($0.spec.replicate, $0.metrics!.capacityRatio) }, uniquingKeysWith: max),
+                                 bitsValues: runs.map { $0.metrics!.bits.total },
                                  R: Spread(runs.map { $0.metrics!.capacityRatio }),
                                  bits: Spread(runs.map { $0.metrics!.bits.total }),
                                  accuracy: Spread(runs.map { $0.metrics!.meanAccuracy }))
@@ -324,10 +343,22 @@ struct Analysis {
         }
         families = familyOrder.map { f in
             let cs = byFamily[f]!
-            return Family(family: cs[0].spec.family, group: cs[0].group, configurations: cs,
-                          best: cs.max { $0.R.mean < $1.R.mean }!)
+            return Family(family: cs[0].spec.family, group: cs[0].group, configurations: cs, best: Self.best(cs))
         }
         groups = unique(families.map(\.group))
+    }
+
+    /// The configuration with the highest mean R over the seeds all of them ran with (all seeds
+    /// when they share none); the first one on a tie.
+    static func best(_ cs: [Configuration]) -> Configuration {
+        let common = cs.dropFirst().reduce(Set(cs[0].RBySeed.keys)) { $0.intersection($1.RBySeed.keys) }
+        func score(_ c: Configuration) -> Double {
+            guard !common.isEmpty else { return c.R.mean }
+            return common.map { c.RBySeed[$0]! }.reduce(0, +) / Double(common.count)
+        }
+        var best = cs[0]
+        for c in cs.dropFirst() where score(c) > score(best) { best = c }
+        return best
     }
 
     func seriesName(_ group: [String]) -> String {

@@ -141,6 +141,46 @@ public struct ScenarioRunner {
         if let repaired = try store.repair() { progress?.log("repaired: \(repaired)") }
         let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
         let pending = try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed)
+        guard let search = scenario.learningRateSearch else {
+            progress?.log("\(scenario.name) · \(pending.count) run(s) to do (\(mine.count - pending.count) already finished)")
+            let done = try execute(pending, store: store, progress: progress)
+            return Summary(total: mine.count, skipped: mine.count - pending.count, finished: done.finished, failed: done.failed)
+        }
+        // Two phases: the scan seed at every rate, then the other seeds at each family's best rate.
+        let scans = Set(scenario.runs.filter { $0.replicate == search.seed }.map(\.key))
+        let scanning = pending.filter { scans.contains($0.key) }
+        let waiting = pending.filter { !scans.contains($0.key) }
+        progress?.log("\(scenario.name) · learning-rate scan with seed \(search.seed): \(scanning.count) run(s) to do;"
+                      + " then up to \(waiting.count) run(s) of other seeds at each family's best rate"
+                      + " (\(mine.count - pending.count) already finished)")
+        let first = try execute(scanning, store: store, progress: progress)
+        let best = try Self.bestRates(scenario, seed: search.seed, records: ResultStore.load(directory: store.directory).records)
+        let chosen = waiting.filter { best[$0.family] == $0.learningRate }
+        let undecided = Set(waiting.filter { best[$0.family] == nil }.map(\.family))
+        for f in undecided.sorted() { progress?.log("\(f): no finished scan run with seed \(search.seed); its other seeds wait") }
+        progress?.log("\(scenario.name) · \(chosen.count) run(s) of other seeds at the best rates"
+                      + " (\(waiting.count - chosen.count) at other rates not run)")
+        let second = try execute(chosen, store: store, progress: progress)
+        return Summary(total: mine.count, skipped: mine.count - pending.count,
+                       finished: first.finished + second.finished, failed: first.failed + second.failed)
+    }
+
+    /// Each family's best learning rate: the highest R among its finished runs with replicate `seed`.
+    public static func bestRates(_ scenario: Scenario, seed: Int, records: [RunRecord]) -> [String: Float] {
+        let keys = Set(scenario.runs.filter { $0.replicate == seed }.map(\.key))
+        var best: [String: (rate: Float, R: Double)] = [:]
+        for r in records where keys.contains(r.key) && r.status == .ok {
+            guard let m = r.metrics else { continue }
+            if let b = best[r.spec.family], b.R >= m.capacityRatio { continue }
+            best[r.spec.family] = (r.spec.learningRate, m.capacityRatio)
+        }
+        return best.mapValues(\.rate)
+    }
+
+    /// Trains `runs`, one per core (more cores each for the last ones), appending each record.
+    func execute(_ runs: [RunSpec], store: ResultStore, progress: ProgressDisplay?) throws -> SweepProgress {
+        guard !runs.isEmpty else { return SweepProgress() }
+        let pending = runs
         let workers = min(cores, max(1, pending.count))
         // Runs still training; when fewer than `workers` remain, each takes more cores.
         let active = SharedCounter(workers)
@@ -148,8 +188,7 @@ public struct ScenarioRunner {
         let executor = RunExecutor(threads: max(1, cores / workers),
                                    checkpointDirectory: saveCheckpoints ? store.directory.appendingPathComponent("checkpoints") : nil,
                                    currentThreads: { cores / max(1, active.value.load(ordering: .relaxed)) })
-        progress?.log("\(scenario.name) · \(pending.count) run(s) to do (\(mine.count - pending.count) already finished)"
-                      + " · \(workers) at a time, \(executor.threads) core(s) each")
+        progress?.log("\(pending.count) run(s) · \(workers) at a time, \(executor.threads) core(s) each")
         let sweep = Mutex(SweepProgress())
         // Run-level threads come from Dispatch, not the kernel pool, so a run's own kernels can use
         // the pool once it is the last one left.
@@ -181,7 +220,7 @@ public struct ScenarioRunner {
         }
         let done = sweep.withLock { $0 }
         if let e = done.storeError { throw ResultStoreError(file: store.fileURL.path, line: nil, message: e) }
-        return Summary(total: mine.count, skipped: mine.count - pending.count, finished: done.finished, failed: done.failed)
+        return done
     }
 }
 

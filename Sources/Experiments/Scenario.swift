@@ -66,6 +66,9 @@ import Transformer
 ///   before every useful biography).
 /// - `evaluation`: `people` (`"all"` or a sample size), `renderings` per person (bioS), `seed`
 ///   (the fixed evaluation seed, default 1).
+/// - `learningRateSearch`: `{"seed": 1}` scans every learning rate with that replicate seed only;
+///   the other seeds then run only at each family's best rate (the highest R of the scan seed,
+///   the paper's rule). Without it every rate runs with every seed.
 /// - `report`: `columns` of the runs table (see `ReportColumn`), `groupBy` for the peak-R table
 ///   and the plot series (see `ReportDimension`; default dataset, exposures, junk), `plots`.
 ///
@@ -84,6 +87,8 @@ public struct Scenario: Sendable {
     public var seeds: [Int]
     public var evaluation: EvaluationSettings
     public var report: ReportSettings
+    /// When set, learning rates are scanned with one seed and the other seeds follow the best rate.
+    public var learningRateSearch: LearningRateSearch?
     /// The expanded runs, in order; `runs[i].index == i`.
     public var runs: [RunSpec]
 
@@ -100,6 +105,13 @@ public struct Scenario: Sendable {
     public static func parse(_ data: Data, file: String) throws -> Scenario {
         try ScenarioLoader(file: file).load(data)
     }
+}
+
+/// Scan learning rates with one replicate seed; run the other seeds at each family's best rate.
+public struct LearningRateSearch: Codable, Hashable, Sendable {
+    /// The replicate seed (one of the scenario's `seeds`) that runs every learning rate.
+    public var seed: Int
+    public init(seed: Int) { self.seed = seed }
 }
 
 /// A scenario decoding or validation error: `file: key.path[2]: what was expected, found what`.

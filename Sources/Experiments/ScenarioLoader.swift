@@ -18,9 +18,12 @@ struct ScenarioFile: Decodable {
     var junk: [JunkVariant]?
     var evaluation: EvaluationSettings
     var report: ReportSettings
+    var learningRateSearch: LearningRateSearch?
+    var learningRateSearchPath: [CodingKey]
 
     enum CodingKeys: String, CodingKey {
         case name, description, seed, seeds, dataset, datasets, model, models, training, junk, evaluation, report
+        case learningRateSearch
     }
 
     init(from decoder: Decoder) throws {
@@ -36,6 +39,8 @@ struct ScenarioFile: Decodable {
         junk = try c.decodeIfPresent([JunkVariant].self, forKey: .junk)
         evaluation = try c.decodeIfPresent(EvaluationSettings.self, forKey: .evaluation) ?? EvaluationSettings()
         report = try c.decodeIfPresent(ReportSettings.self, forKey: .report) ?? ReportSettings()
+        learningRateSearch = try c.decodeIfPresent(LearningRateSearch.self, forKey: .learningRateSearch)
+        learningRateSearchPath = c.codingPath + [PathKey("learningRateSearch"), PathKey("seed")]
     }
 
     /// `"dataset": {...}` or `"datasets": [...]`, exactly one of them.
@@ -207,6 +212,9 @@ struct ScenarioLoader {
         try checkName(name, [PathKey("name")], what: "a name")
         try checkSeeds(top.seeds, top.seedsPath)
         try checkEvaluation(top.evaluation)
+        if let search = top.learningRateSearch, !top.seeds.contains(search.seed) {
+            throw fail(top.learningRateSearchPath, "expected one of the scenario's seeds (\(top.seeds.map(String.init).joined(separator: ", "))), found \(search.seed)")
+        }
 
         let base = try trainingObject(top.training)
         let datasets = try gridInstances(top.datasets, what: "dataset", listFields: ["label", "training"])
@@ -277,7 +285,7 @@ struct ScenarioLoader {
         }
         let runs = try expansion.finish(file: file)
         return Scenario(name: name, description: top.description, file: file, seed: top.seed, seeds: top.seeds,
-                        evaluation: top.evaluation, report: top.report, runs: runs)
+                        evaluation: top.evaluation, report: top.report, learningRateSearch: top.learningRateSearch, runs: runs)
     }
 
     // MARK: Grids

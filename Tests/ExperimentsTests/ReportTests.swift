@@ -156,7 +156,8 @@ final class ReportTests: XCTestCase {
         for r in try syntheticRecords() { try store.append(r) }
         try store.saveScenario(Data(#"{"name": "synthetic", "description": "A synthetic test.", "dataset": {"kind": "random", "sequences": 10, "length": 4, "vocabulary": 8}, "model": {"layers": 1, "heads": 1, "width": 8}, "training": {"exposures": 1}, "report": {"columns": ["key", "R"]}}"#.utf8))
         let output = try Report.generate(directory: dir)
-        XCTAssertEqual(output.files.map(\.lastPathComponent), ["report.md", "runs.csv", "capacity.svg", "ratio.svg"])
+        // Two exposure counts per model: the passes plot joins the others.
+        XCTAssertEqual(output.files.map(\.lastPathComponent), ["report.md", "runs.csv", "capacity.svg", "ratio.svg", "passes.svg"])
         XCTAssertEqual(output.warnings, [])
         XCTAssertTrue(output.summary.hasPrefix("24 runs (23 ok, 1 failed) · peak R 1.780 bits/param (gpt2-2-2-24, bioD-N1000, E1000)"), output.summary)
         let md = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
