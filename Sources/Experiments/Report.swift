@@ -73,6 +73,7 @@ public enum Report {
         md += "\(records.count) runs: \(a.ok.count) ok, \(a.failed.count) failed. "
         md += "Bits are the evaluator's lower bound on learned knowledge; R = bits / params, with the paper's "
         md += "parameter count (embedding rows only for tokens the data uses). Losses are in nats.\n"
+        md += computeLine(records)
         let evaluations = unique(a.ok.compactMap { $0.metrics?.evaluation })
         if !evaluations.isEmpty { md += "\nEvaluation: " + evaluations.joined(separator: "; ") + ".\n" }
         for w in warnings { md += "\n> warning: \(w)\n" }

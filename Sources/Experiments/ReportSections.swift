@@ -5,6 +5,21 @@ import Foundation
 // variants beside a clean stream).
 
 extension Report {
+    /// Compute spent: the sum of the runs' wall times, and the span from the first run's start
+    /// to the last run's finish (the sweep's wall time when it ran in one go, pauses included).
+    static func computeLine(_ records: [RunRecord]) -> String {
+        guard !records.isEmpty else { return "" }
+        let total = records.map(\.wallSeconds).reduce(0, +)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        let finished = records.compactMap { r in f.date(from: r.finishedAt).map { ($0.timeIntervalSince1970, r.wallSeconds) } }
+        guard let start = finished.map({ $0.0 - $0.1 }).min(), let end = finished.map(\.0).max() else {
+            return "Compute: the runs took \(duration(total)) in all.\n"
+        }
+        return "Compute: the runs took \(duration(total)) in all (each on one core or more); "
+            + "first start to last finish \(duration(end - start)).\n"
+    }
+
     /// A model is capacity-limited when its data hold more than 2 bits per parameter (R_max > 2):
     /// chosen before any result, from the data and the parameter count alone.
     static let capacityLimitedRmax = 2.0

@@ -8,6 +8,7 @@ import Experiments
 enum RunCommand {
     static let help = """
     capacity run SCENARIO.json [--results DIR] [--cores N] [--shard i/n] [--retry-failed] [--no-checkpoints]
+                               [--dry-run [--json]]
 
     Trains and evaluates every run of a scenario file and appends one JSON line per finished run
     to <results>/<scenario>/runs.jsonl. Runs already there are skipped, so an interrupted sweep
@@ -18,10 +19,14 @@ enum RunCommand {
       --shard i/n       run only runs whose index % n == i (cluster job arrays); own results file
       --retry-failed    run again the runs recorded as failed
       --no-checkpoints  do not save trained models under <results>/<scenario>/checkpoints/
+      --dry-run         train nothing, write nothing: list the runs still to do with their tokens,
+                        steps, parameters, data bits, R_max and estimated time (from timing a few
+                        training steps of each model shape on this machine), and the total
+      --json            with --dry-run: one JSON object per run, then one with the totals
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "help"])
+        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "dry-run", "json", "help"])
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("run: expected one scenario file\n\n\(help)") }
         let path = a.positionals[0]
@@ -31,6 +36,12 @@ enum RunCommand {
         guard cores >= 1 else { throw CLIError("--cores: expected a positive integer, found \(cores)") }
         let root = URL(fileURLWithPath: a.options["results"] ?? "results")
         let store = ResultStore(resultsRoot: root, scenario: scenario.name, shard: shard)
+        if a.switches.contains("dry-run") {
+            let plan = try DryRun.plan(scenario, store: store, cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"))
+            print(a.switches.contains("json") ? DryRunOutput.json(plan) : DryRunOutput.text(plan))
+            return
+        }
+        if a.switches.contains("json") { throw CLIError("--json: only with --dry-run") }
         if let data = FileManager.default.contents(atPath: path) { try store.saveScenario(data) }
         let progress = ProgressDisplay()
         let runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),

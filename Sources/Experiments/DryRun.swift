@@ -1,0 +1,184 @@
+import Foundation
+import Kernels
+import Biographies
+import Transformer
+
+/// What a sweep will cost, before running it: every run still to do with its tokens, optimizer
+/// steps, parameters, the data's bits, R_max and an estimated wall time, and the scenario's
+/// total under the runner's own scheduling. Trains nothing and writes nothing; the estimate
+/// comes from timing a few training steps of each distinct model shape on this machine.
+public struct DryRun: Sendable {
+    /// One run of the plan.
+    public struct Run: Codable, Sendable {
+        public enum Status: String, Codable, Sendable {
+            case toDo = "to do"
+            /// Already in the results file: a real run skips it.
+            case finished
+            /// A seed that follows its family's best learning rate, not known before the scan
+            /// finishes: one of a family's rates per seed will train (the plan counts the first,
+            /// the cost is the same at any rate).
+            case afterScan = "after scan"
+            /// A seed at a rate the finished scan did not choose: a real run never trains it.
+            case notChosen = "not chosen"
+        }
+        public var key: String
+        public var status: Status
+        public var tokens: Int                  // tokens trained (useful + junk windows)
+        public var steps: Int                   // optimizer steps
+        public var paramsPaper: Int
+        public var paramsTotal: Int
+        public var dataBits: Double             // the useful data's information content, bits
+        public var capacityRatioMax: Double     // R_max = dataBits / paramsPaper
+        /// Estimated seconds on one core; nil for runs that will not train (and for all but one
+        /// rate of each family and seed waiting for the scan).
+        public var estimatedSeconds: Double?
+    }
+
+    public var scenario: String
+    public var cores: Int
+    public var runs: [Run]
+    /// Estimated wall time of the runs to do (including those after the scan), seconds, with the
+    /// runner's scheduling: one run per core, freed cores joining the last runs.
+    public var estimatedWallSeconds: Double
+    /// Distinct model shapes timed, and the seconds the timing took.
+    public var shapesTimed: Int
+    public var timingSeconds: Double
+
+    /// The runs that will train (one per family and seed among those waiting for the scan).
+    public var toTrain: [Run] { runs.filter { $0.estimatedSeconds != nil } }
+    public var totalTokens: Int { toTrain.map(\.tokens).reduce(0, +) }
+    public var totalSteps: Int { toTrain.map(\.steps).reduce(0, +) }
+    public var totalRunSeconds: Double { toTrain.compactMap(\.estimatedSeconds).reduce(0, +) }
+
+    /// Plans `scenario` against the results already in `store` (read only).
+    public static func plan(_ scenario: Scenario, store: ResultStore, cores: Int, shard: Shard? = nil,
+                            retryFailed: Bool = false, timer: StepTimer = StepTimer()) throws -> DryRun {
+        let cores = max(1, cores)
+        let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
+        let pending = Set(try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed).map(\.key))
+        var afterScan = Set<String>(), standIns = Set<String>(), notChosen = Set<String>()
+        var phases: [[String]] = [mine.filter { pending.contains($0.key) }.map(\.key)]
+        if let search = scenario.learningRateSearch {
+            let records = try ResultStore.load(directory: store.directory).records
+            let best = ScenarioRunner.bestRates(scenario, seed: search.seed, records: records)
+            let scanKeys = Set(scenario.runs.filter { $0.replicate == search.seed }.map(\.key))
+            let scanPending = mine.filter { pending.contains($0.key) && scanKeys.contains($0.key) }
+            let families = Set(scanPending.map(\.family))
+            var later: [String] = []
+            for r in mine where pending.contains(r.key) && !scanKeys.contains(r.key) {
+                // A family with unfinished scan runs decides its rate only after them.
+                if families.contains(r.family) || best[r.family] == nil {
+                    // One run per (family, seed) will train; the first rate's stands in for it.
+                    afterScan.insert(r.key)
+                    let standIn = mine.first { $0.family == r.family && $0.replicate == r.replicate && pending.contains($0.key) }
+                    if standIn?.key == r.key { standIns.insert(r.key); later.append(r.key) }
+                } else if best[r.family] == r.learningRate {
+                    later.append(r.key)
+                } else {
+                    notChosen.insert(r.key)
+                }
+            }
+            phases = [scanPending.map(\.key), later]
+        }
+
+        var runs: [Run] = []
+        var seconds: [String: (one: Double, all: Double)] = [:]
+        for spec in mine {
+            let dataset = try spec.makeDataset()
+            let stream = try TokenStream(dataset: dataset, config: spec.stream, seed: deriveSeed(spec.seed, "stream"))
+            var model = spec.model
+            model.vocabularySize = dataset.tokenizer.count
+            model.contextLength = spec.stream.contextLength
+            let B = spec.training.batchWindows
+            let steps = (stream.windowCount + B - 1) / B
+            let params = ParameterCount(config: model, usedTokens: stream.usedTokenIDs.count)
+            let status: Run.Status = !pending.contains(spec.key) ? .finished
+                : afterScan.contains(spec.key) ? .afterScan : notChosen.contains(spec.key) ? .notChosen : .toDo
+            var estimate: Double? = nil
+            if status == .toDo || standIns.contains(spec.key) {
+                let one = timer.secondsPerStep(model: model, training: spec.training, threads: 1)
+                let all = cores > 1 ? timer.secondsPerStep(model: model, training: spec.training, threads: cores) : one
+                // Scoring: a forward pass (about a third of a training step per token) over every
+                // person's renderings.
+                let people = Double(spec.evaluation.sampleSize ?? dataset.personCount)
+                let tokensPerBiography = Double(stream.usefulTokenCount) / Double(max(1, dataset.personCount * spec.exposures))
+                let scoreSteps = people * Double(spec.evaluation.renderings) * tokensPerBiography / Double(B * spec.stream.contextLength) / 3
+                let total = Double(steps) + scoreSteps
+                seconds[spec.key] = (total * one, total * all)
+                estimate = total * one
+            }
+            runs.append(Run(key: spec.key, status: status, tokens: stream.plannedTrainedTokens, steps: steps,
+                            paramsPaper: params.paper, paramsTotal: params.total, dataBits: dataset.information.total,
+                            capacityRatioMax: dataset.information.total / Double(params.paper), estimatedSeconds: estimate))
+        }
+        let wall = phases.map { keys in schedule(keys.compactMap { seconds[$0] }, cores: cores) }.reduce(0, +)
+        return DryRun(scenario: scenario.name, cores: cores, runs: runs, estimatedWallSeconds: wall,
+                      shapesTimed: timer.shapesTimed, timingSeconds: timer.timingSeconds)
+    }
+
+    /// Wall time of running `durations` in order the way `ScenarioRunner` does: `cores` workers,
+    /// one single-threaded run each; when the queue is empty, finished workers' cores go to the
+    /// runs still going (`all` is a run's time with every core; in between, interpolated).
+    static func schedule(_ durations: [(one: Double, all: Double)], cores: Int) -> Double {
+        guard !durations.isEmpty else { return 0 }
+        let workers = min(cores, durations.count)
+        func rate(_ d: (one: Double, all: Double), threads: Int) -> Double {
+            if threads <= 1 || cores <= 1 { return 1 / d.one }
+            let t = Double(threads - 1) / Double(cores - 1)
+            return 1 / (d.one + (d.all - d.one) * min(1, t))
+        }
+        var next = workers, now = 0.0
+        var active: [(index: Int, left: Double)] = (0..<workers).map { ($0, 1.0) }   // fraction of the run left
+        while !active.isEmpty {
+            let threads = next < durations.count ? 1 : cores / active.count
+            let rates = active.map { rate(durations[$0.index], threads: threads) }
+            let dt = zip(active, rates).map { $0.left / $1 }.min()!
+            now += dt
+            var still: [(index: Int, left: Double)] = []
+            for (a, r) in zip(active, rates) {
+                let left = a.left - r * dt
+                if left > 1e-12 { still.append((a.index, left)) }
+                else if next < durations.count { still.append((next, 1.0)); next += 1 }
+            }
+            active = still
+        }
+        return now
+    }
+}
+
+/// Seconds per optimizer step of a model shape on this machine, measured by training a freshly
+/// initialized model on random tokens for a fraction of a second; cached per shape and threads.
+public final class StepTimer: @unchecked Sendable {
+    /// Seconds of stepping per shape and thread count (after one warm-up step).
+    public var budgetSeconds: Double
+    private var cache: [String: Double] = [:]
+    public private(set) var timingSeconds = 0.0
+    public var shapesTimed: Int { Set(cache.keys.map { $0.split(separator: "|").dropLast().joined(separator: "|") }).count }
+
+    public init(budgetSeconds: Double = 0.5) { self.budgetSeconds = budgetSeconds }
+
+    public func secondsPerStep(model: ModelConfig, training: TrainingConfig, threads: Int) -> Double {
+        let B = training.batchWindows, T = model.contextLength
+        let key = "\(model)|\(B)|\(threads)"
+        if let s = cache[key] { return s }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let gpt = GPT(config: model, maxBatch: B, seed: 1, threads: threads)
+        let trainer = Trainer(model: gpt, training: training, totalSteps: 1_000)
+        var rng = SeededGenerator(seed: 1)
+        let inputs = (0..<(B * T)).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(model.vocabularySize)) }
+        let targets = (0..<(B * T)).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(model.vocabularySize)) }
+        _ = trainer.step(inputs: inputs, targets: targets, batch: B)                 // warm-up
+        var steps = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        while steps < 2 || (elapsed < budgetSeconds && steps < 200) {
+            _ = trainer.step(inputs: inputs, targets: targets, batch: B)
+            steps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        let perStep = elapsed / Double(steps)
+        cache[key] = perStep
+        timingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return perStep
+    }
+}
