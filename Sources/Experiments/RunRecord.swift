@@ -105,6 +105,13 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public var finalLossNatsPerToken: Double
     /// How the model was scored, e.g. "all 1000 people, canonical rendering after end-of-text".
     public var evaluation: String
+    /// The same scoring after post-training quantization, one entry per bit width the scenario's
+    /// `evaluation.quantization` asks for (nil when it asks for none).
+    public var quantized: [QuantizedMetrics]? = nil
+    /// Morris mode: the step training stopped at before the schedule's end, and why (nil when
+    /// it ran every step).
+    public var stoppedAtStep: Int? = nil
+    public var stopReason: String? = nil
 
     /// R, R_max and the mean accuracy are computed here, so they always agree with their parts.
     public init(paramsPaper: Int, paramsTotal: Int, p1Nats: Double?, p2Nats: Double?, p3Nats: Double?,
@@ -121,6 +128,28 @@ public struct RunMetrics: Codable, Hashable, Sendable {
         self.peopleScored = peopleScored; self.tokensTrained = tokensTrained; self.steps = steps
         self.tokensPerSecond = tokensPerSecond; self.finalLossNatsPerToken = finalLossNatsPerToken
         self.evaluation = evaluation
+    }
+}
+
+/// A trained model scored again with its weight matrices quantized to `bits` bits (symmetric,
+/// per output row, round to nearest; biases and norms fp32), through the same evaluator.
+public struct QuantizedMetrics: Codable, Hashable, Sendable {
+    public var bits: Int
+    public var bitsLearned: LearnedBits
+    /// R = bitsLearned.total / paramsPaper, as for the fp32 model.
+    public var capacityRatio: Double
+    /// R per stored bit of a weight: R / bits (Result 8's "bits per stored bit").
+    public var capacityRatioPerStoredBit: Double
+    public var meanAccuracy: Double
+    /// What the quantized model really stores per parameter: the integers, one fp32 step per
+    /// matrix row, and the fp32 vectors, over the total parameter count.
+    public var storedBitsPerParameter: Double
+
+    public init(bits: Int, bitsLearned: LearnedBits, paramsPaper: Int, meanAccuracy: Double, storedBitsPerParameter: Double) {
+        self.bits = bits; self.bitsLearned = bitsLearned
+        capacityRatio = paramsPaper > 0 ? bitsLearned.total / Double(paramsPaper) : 0
+        capacityRatioPerStoredBit = capacityRatio / Double(bits)
+        self.meanAccuracy = meanAccuracy; self.storedBitsPerParameter = storedBitsPerParameter
     }
 }
 

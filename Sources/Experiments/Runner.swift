@@ -50,6 +50,10 @@ public struct RunExecutor: Sendable {
         let uniformLoss = log(Double(modelConfig.vocabularySize))
         var recent = [Double](repeating: 0, count: 50)
         var lastReport = 0.0
+        // Morris mode: stop once the loss has plateaued (recorded in the metrics).
+        var plateau = spec.training.plateauSteps > 0
+            ? PlateauDetector(window: spec.training.plateauSteps, minImprovementNats: spec.training.plateauMinImprovementNats) : nil
+        var stoppedAtStep: Int? = nil
         let trainStart = DispatchTime.now().uptimeNanoseconds
         for step in 0..<totalSteps {
             let windows = inputs.withUnsafeMutableBufferPointer { i in
@@ -75,6 +79,10 @@ public struct RunExecutor: Sendable {
                 progress.update(key: spec.key, step: step + 1, totalSteps: totalSteps, lossNatsPerToken: recentMean,
                                 tokensPerSecond: Double(stream.tokensTrained) / max(elapsed, 1e-9))
             }
+            if plateau?.record(loss) == true, step + 1 < totalSteps {
+                stoppedAtStep = step + 1
+                break
+            }
         }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
         // Mean over the last (up to) 50 steps: the ring buffer's filled entries.
@@ -96,13 +104,29 @@ public struct RunExecutor: Sendable {
             AttributeAccuracy(attribute: $0, accuracy: $1)
         }
         let kind = spec.dataset.kindName
-        return RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
+        // Post-training quantization: the same evaluation on a quantized copy of the weights
+        // (the trained fp32 model itself is never modified).
+        var quantized: [QuantizedMetrics] = []
+        for bits in spec.evaluation.quantization {
+            let q = try evaluate(model: model.quantizedCopy(bits: bits), dataset: dataset, people: spec.evaluation.sampleSize,
+                                 renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
+                                 domainToken: spec.stream.domainToken, threads: model.threads)
+            quantized.append(QuantizedMetrics(bits: bits, bitsLearned: q.bits, paramsPaper: params.paper, meanAccuracy: q.meanAccuracy,
+                                              storedBitsPerParameter: QuantizedStorage(layout: model.layout, bits: bits).bitsPerParameter))
+        }
+        var metrics = RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
                           p1Nats: kind == "random" ? nil : evaluation.p1Nats, p2Nats: evaluation.p2Nats,
                           p3Nats: kind == "bioD" ? evaluation.p3Nats : nil,
                           bits: evaluation.bits, dataBits: evaluation.datasetBits, accuracy: accuracy,
                           peopleScored: evaluation.peopleScored, tokensTrained: stream.tokensTrained,
                           steps: trainer.stepsDone, tokensPerSecond: Double(stream.tokensTrained) / max(trainSeconds, 1e-9),
                           finalLossNatsPerToken: finalLoss, evaluation: evaluation.description)
+        if !quantized.isEmpty { metrics.quantized = quantized }
+        if let stoppedAtStep, let plateau {
+            metrics.stoppedAtStep = stoppedAtStep
+            metrics.stopReason = plateau.reason
+        }
+        return metrics
     }
 }
 

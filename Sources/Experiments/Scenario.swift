@@ -47,15 +47,19 @@ import Transformer
 ///   defaults) plus two optional keys: `label` (replaces the kind in run keys, e.g.
 ///   `"bioSsimple"`) and `training` (settings that override the scenario's for this dataset).
 /// - `model` or `models`: one model object or a list; a model object is a `ModelConfig`
-///   (`layers`, `heads`, `width`, `mlp`: gelu | quarter | none, `contextLength`,
-///   `vocabularySize`, `rotaryBase`) plus optional `label` (replaces `gpt2` in keys),
-///   `learningRates` (this model's learning rates) and `training` (overrides). When
-///   `contextLength` is absent the model takes the training windows' length.
+///   (`layers`, `heads`, `width`, `mlp`: gelu | quarter | none | gatedSiLU | moe,
+///   `contextLength`, `vocabularySize`, `rotaryBase`, `normBias` (default true), `tiedHead`
+///   (default true); for `moe` only: `experts` (32), `trainingCapacityFactor` (2),
+///   `evaluationCapacityFactor` (8), `loadBalancingCoefficient` (0.01)) plus optional `label`
+///   (replaces `gpt2` in keys), `learningRates` (this model's learning rates) and `training`
+///   (overrides). When `contextLength` is absent the model takes the training windows' length.
 /// - **Grids**: in a dataset or model object, any field written as a list instead of a single
 ///   value is a grid axis: `{"layers": 2, "heads": [1, 2], "width": [16, 32, 64]}` is six models.
 ///   Axes nest in the order they are written (the first is the outermost).
 /// - `training`: `TrainingConfig`'s fields (`batchWindows`, `peakLearningRate`, `warmupFraction`,
-///   `finalLearningRateRatio`, `weightDecay`, `beta1`, `beta2`, `epsilon`, `gradientClip`) plus
+///   `finalLearningRateRatio`, `weightDecay`, `beta1`, `beta2`, `epsilon`, `gradientClip`,
+///   `weightPrecision`: fp32 | bf16, `plateauSteps` and `plateauMinImprovementNats`: stop early
+///   on a loss plateau, Morris mode) plus
 ///   `exposures` (an integer or a list), `contextLength` (tokens per training window, default
 ///   128) and `learningRates` (a number or a list; instead of `peakLearningRate`).
 ///   Every learning rate and every exposure count is a run. Precedence: a model's own
@@ -65,7 +69,8 @@ import Transformer
 ///   `freshPeople` (noise junk: a new person every junk biography), `domainToken` (a special token
 ///   before every useful biography).
 /// - `evaluation`: `people` (`"all"` or a sample size), `renderings` per person (bioS), `seed`
-///   (the fixed evaluation seed, default 1).
+///   (the fixed evaluation seed, default 1), `quantization` (bit widths, each 2…8, to score the
+///   trained model at after rounding its weight matrices, e.g. `[8, 4]`; default none).
 /// - `learningRateSearch`: `{"seed": 1}` scans every learning rate with that replicate seed only;
 ///   the other seeds then run only at each family's best rate (the highest R of the scan seed,
 ///   the paper's rule). Without it every rate runs with every seed.
@@ -140,11 +145,15 @@ public struct EvaluationSettings: Codable, Hashable, Sendable {
     /// The fixed evaluation seed (which people are sampled, which renderings are drawn).
     public var seed: UInt64 = 1
 
-    public init(people: People = .all, renderings: Int = 1, seed: UInt64 = 1) {
-        self.people = people; self.renderings = renderings; self.seed = seed
+    /// Post-training quantization: also score the trained model with its weight matrices rounded
+    /// to each of these bit widths (e.g. [8, 4]; see `quantizeWeights`). Empty: fp32 only.
+    public var quantization: [Int] = []
+
+    public init(people: People = .all, renderings: Int = 1, seed: UInt64 = 1, quantization: [Int] = []) {
+        self.people = people; self.renderings = renderings; self.seed = seed; self.quantization = quantization
     }
 
-    enum CodingKeys: String, CodingKey { case people, renderings, seed }
+    enum CodingKeys: String, CodingKey { case people, renderings, seed, quantization }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -161,6 +170,7 @@ public struct EvaluationSettings: Codable, Hashable, Sendable {
         }
         renderings = try c.decodeIfPresent(Int.self, forKey: .renderings) ?? 1
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        quantization = try c.decodeIfPresent([Int].self, forKey: .quantization) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -171,6 +181,7 @@ public struct EvaluationSettings: Codable, Hashable, Sendable {
         }
         try c.encode(renderings, forKey: .renderings)
         try c.encode(seed, forKey: .seed)
+        if !quantization.isEmpty { try c.encode(quantization, forKey: .quantization) }   // old lines stay as they were
     }
 
     /// "all people, 1 rendering each, evaluation seed 1".

@@ -46,10 +46,14 @@ struct Expansion {
         "birthYears": "years", "birthCities": "cities", "universities": "univ", "majors": "majors",
         "employers": "employers", "templatesPerAttribute": "templates",
     ]
-    static let modelAbbreviations: [String: String] = ["contextLength": "ctx", "vocabularySize": "vocab", "rotaryBase": "rope"]
+    static let modelAbbreviations: [String: String] = [
+        "contextLength": "ctx", "vocabularySize": "vocab", "rotaryBase": "rope", "experts": "experts",
+        "trainingCapacityFactor": "cf", "evaluationCapacityFactor": "cfEval", "loadBalancingCoefficient": "lb",
+    ]
     static let trainingAbbreviations: [String: String] = [
         "batchWindows": "bw", "warmupFraction": "warmup", "finalLearningRateRatio": "final", "weightDecay": "wd",
         "beta1": "b1", "beta2": "b2", "epsilon": "eps", "gradientClip": "clip", "contextLength": "ctx",
+        "weightPrecision": "", "plateauSteps": "plateau", "plateauMinImprovementNats": "plateauMin",
     ]
 
     func finish(file: String) throws -> [RunSpec] {

@@ -233,7 +233,7 @@ struct ScenarioLoader {
         var modelEntries: [(ModelEntry, GridInstance)] = []
         for m in models {
             if case .string(let kind)? = m.object["mlp"], MLPKind(rawValue: kind) == nil {
-                let known = ["gelu", "quarter", "none"].filter { MLPKind(rawValue: $0) != nil }
+                let known = MLPKind.allCases.map(\.rawValue)
                 throw fail(m.filePath("mlp"), "expected one of \(known.joined(separator: ", ")), found \"\(kind)\"")
             }
             let entry = try decode(ModelEntry.self, .object(m.object), at: m.entryPath, mapPath: m.filePath)
@@ -338,6 +338,10 @@ struct ScenarioLoader {
     func trainingObject(_ raw: RawJSON?) throws -> TrainingObject {
         guard let raw else { return TrainingObject(object: JSONObject()) }
         guard case .object(let o) = raw.value else { throw fail(raw.path, "expected an object of training settings, found \(raw.value.quoted)") }
+        if case .string(let p)? = o["weightPrecision"], WeightPrecision(rawValue: p) == nil {
+            let known = WeightPrecision.allCases.map(\.rawValue)
+            throw fail(raw.path + [PathKey("weightPrecision")], "expected one of \(known.joined(separator: ", ")), found \"\(p)\"")
+        }
         let s = try decode(TrainingSettings.self, raw.value, at: raw.path)
         let c = s.config
         func check(_ key: String, _ ok: Bool, _ expected: String) throws {
@@ -353,6 +357,8 @@ struct ScenarioLoader {
         try check("epsilon", c.epsilon > 0, "a positive number")
         try check("gradientClip", c.gradientClip >= 0, "a non-negative number (0 disables clipping)")
         try check("contextLength", (s.contextLength ?? 2) >= 2, "an integer of at least 2")
+        try check("plateauSteps", c.plateauSteps >= 0, "a non-negative integer (0: never stop early)")
+        try check("plateauMinImprovementNats", c.plateauMinImprovementNats >= 0, "a non-negative number")
         if let e = s.exposures {
             try checkList(e.map(Double.init), o["exposures"]!, raw.path + [PathKey("exposures")], what: "exposure count",
                           ok: { $0 >= 1 }, expected: "a positive integer")
@@ -417,6 +423,11 @@ struct ScenarioLoader {
             throw fail(path + [PathKey("people")], "expected \"all\" or a positive integer, found \(n)")
         }
         if e.renderings <= 0 { throw fail(path + [PathKey("renderings")], "expected a positive integer, found \(e.renderings)") }
+        for (i, bits) in e.quantization.enumerated() {
+            let at = path + [PathKey("quantization"), PathKey(index: i)]
+            if !(2...8).contains(bits) { throw fail(at, "expected a bit width from 2 to 8, found \(bits)") }
+            if e.quantization[..<i].contains(bits) { throw fail(at, "the bit width \(bits) is listed twice") }
+        }
     }
 
     /// Every count in a dataset is positive; names must be distinct; bioD's diversity set must fit.
@@ -461,6 +472,15 @@ struct ScenarioLoader {
         try check("vocabularySize", m.vocabularySize >= 0, "a non-negative integer (0: from the dataset)")
         try check("contextLength", m.contextLength >= 2, "an integer of at least 2")
         try check("rotaryBase", m.rotaryBase > 0, "a positive number")
+        // Mixture-of-experts settings mean nothing for a dense MLP: a typo'd "mlp" should not
+        // silently train a dense model.
+        for key in ModelConfig.mixtureKeys where g.object[key] != nil && m.mlp != .moe {
+            throw fail(g.filePath(key), "only for \"mlp\": \"moe\" (this model's mlp is \"\(m.mlp.rawValue)\")")
+        }
+        try check("experts", m.experts >= 1, "a positive integer")
+        try check("trainingCapacityFactor", m.trainingCapacityFactor > 0, "a positive number")
+        try check("evaluationCapacityFactor", m.evaluationCapacityFactor > 0, "a positive number")
+        try check("loadBalancingCoefficient", m.loadBalancingCoefficient >= 0, "a non-negative number")
     }
 
     func junkVariants(_ variants: [JunkVariant]?) throws -> [JunkVariant]? {

@@ -44,3 +44,45 @@ public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePoint
         }
     }
 }
+
+/// SiLU-gated unit of LLaMA's MLP: y = SiLU(gate) ⊙ up, SiLU(x) = x·σ(x), σ(x) = 1/(1 + e^{−x}).
+/// gate, up, y: [count].
+public func gatedSiLUForward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                             count: Int, threads: Int = 1) {
+    @inline(__always) func f(_ g: SIMD8<Float>, _ u: SIMD8<Float>) -> SIMD8<Float> { g / (1 + exp8(-g)) * u }
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+        for blk in chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8) {
+            let i = blk * 8
+            if i + 8 <= count {
+                store8(f(load8(gate + i), load8(up + i)), y + i)
+            } else {
+                for j in i..<count { y[j] = f(SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))[0] }
+            }
+        }
+    }
+}
+
+/// Backward of `gatedSiLUForward`: dup = dy·SiLU(gate), dgate = dy·up·σ(gate)·(1 + gate·(1 − σ(gate)))
+/// (both overwritten; dgate may alias dy). All [count].
+public func gatedSiLUBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
+                              dy: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                              count: Int, threads: Int = 1) {
+    @inline(__always) func grads(_ d: SIMD8<Float>, _ g: SIMD8<Float>, _ u: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        let s = 1 / (1 + exp8(-g))
+        return (d * u * s * (1 + g * (1 - s)), d * g * s)
+    }
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+        for blk in chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8) {
+            let i = blk * 8
+            if i + 8 <= count {
+                let (dg, du) = grads(load8(dy + i), load8(gate + i), load8(up + i))
+                store8(du, dup + i); store8(dg, dgate + i)
+            } else {
+                for j in i..<count {
+                    let (dg, du) = grads(SIMD8(repeating: dy[j]), SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))
+                    dup[j] = du[0]; dgate[j] = dg[0]
+                }
+            }
+        }
+    }
+}

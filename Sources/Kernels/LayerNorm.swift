@@ -1,9 +1,10 @@
-/// LayerNorm with affine weight and bias (GPT-2's pre-LN), eps 1e-5.
+/// LayerNorm with affine weight and optional bias (GPT-2's pre-LN; LLaMA-style without bias),
+/// eps 1e-5.
 
-/// y = (x − mean) · rstd · gamma + beta, row by row.
+/// y = (x − mean) · rstd · gamma + beta, row by row (no beta: nil).
 /// x, y: [rows × width]; mean, rstd: [rows], kept for the backward pass.
 public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                             gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                             gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?,
                              mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                              rows: Int, width: Int, threads: Int = 1) {
     let n = Float(width)
@@ -26,19 +27,25 @@ public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
             mean[r] = m; rstd[r] = rs
             let rs8 = SIMD8<Float>(repeating: rs)
             i = 0
-            while i + 8 <= width {
-                store8((load8(xr + i) - m8) * rs8 * load8(gamma + i) + load8(beta + i), yr + i)
-                i += 8
+            if let beta {
+                while i + 8 <= width {
+                    store8((load8(xr + i) - m8) * rs8 * load8(gamma + i) + load8(beta + i), yr + i)
+                    i += 8
+                }
+                while i < width { yr[i] = (xr[i] - m) * rs * gamma[i] + beta[i]; i += 1 }
+            } else {
+                while i + 8 <= width { store8((load8(xr + i) - m8) * rs8 * load8(gamma + i), yr + i); i += 8 }
+                while i < width { yr[i] = (xr[i] - m) * rs * gamma[i]; i += 1 }
             }
-            while i < width { yr[i] = (xr[i] - m) * rs * gamma[i] + beta[i]; i += 1 }
         }
     }
 }
 
-/// Backward of `layerNormForward`. Accumulates into dx [rows × width], dgamma and dbeta [width].
+/// Backward of `layerNormForward`. Accumulates into dx [rows × width], dgamma and dbeta [width]
+/// (dbeta nil when the norm has no bias).
 /// dx_i = rstd · (g_i − mean(g) − x̂_i · mean(g·x̂)), with g = dy·gamma and x̂ the normalized input.
 public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
-                              dbeta: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
+                              dbeta: UnsafeMutablePointer<Float>?, dy: UnsafePointer<Float>,
                               x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                               rows: Int, width: Int, threads: Int = 1) {
@@ -73,7 +80,7 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
                 sb += d
             }
             dgamma[j] += sg
-            dbeta[j] += sb
+            dbeta?[j] += sb
         }
     }
 }

@@ -1,30 +1,26 @@
 import Kernels
 
-/// One block's saved activations. Shapes: BT = B·T rows.
+/// One block's saved activations. Shapes: BT = B·T rows; the MLP's own buffers depend on its kind.
 final class LayerActivations {
     let ln1, ln1Mean, ln1Rstd: UnsafeMutablePointer<Float>   // [BT × C], [BT], [BT]
     let qkv: UnsafeMutablePointer<Float>                      // [BT × 3C], q and k rotated
     let att: UnsafeMutablePointer<Float>                      // [B × H × T × T] probabilities
     let atty: UnsafeMutablePointer<Float>                     // [BT × C] attention output (pre-proj)
     let res2: UnsafeMutablePointer<Float>                     // [BT × C] residual after attention
-    let ln2, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>   // [BT × C], [BT], [BT]
-    let fch, fchGelu: UnsafeMutablePointer<Float>            // [BT × F] each
+    let ln2, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>   // [BT × C], [BT], [BT] (0 without MLP)
+    let mlp: MLPActivations
     let res3: UnsafeMutablePointer<Float>                     // [BT × C] block output
 
     init(arena: Arena, config c: ModelConfig, batch: Int) {
-        let BT = batch * c.contextLength, C = c.width, F = ParameterLayout.mlpHidden(c)
+        let BT = batch * c.contextLength, C = c.width, hasMLP = c.mlp != .none
         ln1 = arena.take(BT * C); ln1Mean = arena.take(BT); ln1Rstd = arena.take(BT)
         qkv = arena.take(BT * 3 * C)
         att = arena.take(batch * c.heads * c.contextLength * c.contextLength)
         atty = arena.take(BT * C); res2 = arena.take(BT * C)
-        ln2 = arena.take(BT * C); ln2Mean = arena.take(BT); ln2Rstd = arena.take(BT)
-        fch = arena.take(BT * F); fchGelu = arena.take(BT * F)
+        ln2 = arena.take(hasMLP ? BT * C : 0)
+        ln2Mean = arena.take(hasMLP ? BT : 0); ln2Rstd = arena.take(hasMLP ? BT : 0)
+        mlp = MLPActivations(arena: arena, config: c, rows: BT)
         res3 = arena.take(BT * C)
-    }
-
-    static func floats(config c: ModelConfig, batch: Int) -> Int {
-        let BT = batch * c.contextLength, C = c.width, F = ParameterLayout.mlpHidden(c)
-        return BT * C * 6 + BT * 4 + BT * 3 * C + batch * c.heads * c.contextLength * c.contextLength + 2 * BT * F
     }
 }
 
@@ -38,10 +34,15 @@ final class Activations {
     let logits: UnsafeMutablePointer<Float>                   // [BT × V]; dlogits after backward
     let losses, lse: UnsafeMutablePointer<Float>             // [BT] nats, log-sum-exp
 
-    init(config c: ModelConfig, batch: Int) {
+    /// Buffers for `batch` windows of the config's context length, sized once from the config.
+    convenience init(config c: ModelConfig, batch: Int) {
+        let sizing = Arena()
+        _ = Activations(config: c, batch: batch, arena: sizing)
+        self.init(config: c, batch: batch, arena: Arena(floats: sizing.used))
+    }
+
+    private init(config c: ModelConfig, batch: Int, arena: Arena) {
         let BT = batch * c.contextLength, C = c.width, V = c.vocabularySize
-        let arena = Arena(floats: BT * C * 2 + BT * 4 + BT * V + c.layers * LayerActivations.floats(config: c, batch: batch),
-                          slices: 8 + 14 * c.layers)
         self.arena = arena
         inputs = .allocate(capacity: BT); targets = .allocate(capacity: BT)
         inputs.initialize(repeating: 0, count: BT); targets.initialize(repeating: -1, count: BT)
@@ -62,28 +63,43 @@ final class BackwardScratch {
     let dln: UnsafeMutablePointer<Float>      // [BT × C] ∂loss/∂(a LayerNorm output)
     let datty: UnsafeMutablePointer<Float>    // [BT × C]
     let dqkv: UnsafeMutablePointer<Float>     // [BT × 3C]
-    let dfch: UnsafeMutablePointer<Float>     // [BT × F]
     let datt: UnsafeMutablePointer<Float>     // [B × H × T × T]
+    let mlp: MLPScratch
 
-    init(config c: ModelConfig, batch: Int) {
-        let BT = batch * c.contextLength, C = c.width, F = ParameterLayout.mlpHidden(c)
+    convenience init(config c: ModelConfig, batch: Int) {
+        let sizing = Arena()
+        _ = BackwardScratch(config: c, batch: batch, arena: sizing)
+        self.init(config: c, batch: batch, arena: Arena(floats: sizing.used))
+    }
+
+    private init(config c: ModelConfig, batch: Int, arena: Arena) {
+        let BT = batch * c.contextLength, C = c.width
         let attFloats = batch * c.heads * c.contextLength * c.contextLength
-        arena = Arena(floats: BT * C * 6 + BT * F + attFloats, slices: 6)
+        self.arena = arena
         dres = arena.take(BT * C); dln = arena.take(BT * C); datty = arena.take(BT * C)
-        dqkv = arena.take(BT * 3 * C); dfch = arena.take(BT * F); datt = arena.take(attFloats)
+        dqkv = arena.take(BT * 3 * C); datt = arena.take(attFloats)
+        mlp = MLPScratch(arena: arena, config: c, rows: BT)
     }
 }
 
 /// A bump allocator over one zeroed FloatBuffer; slices are 16-float (64-byte) aligned.
+/// A buffer's size is written once, where it is taken: owners build themselves first on a
+/// sizing arena (no storage; its views are placeholders, never used) and then on a real one of
+/// the measured size.
 final class Arena {
-    let storage: FloatBuffer
-    private var used = 0
-    /// `slices`: how many `take`s will follow (each may waste up to 15 floats to alignment).
-    init(floats: Int, slices: Int) { storage = FloatBuffer(count: floats + 16 * (slices + 1)) }
+    let storage: FloatBuffer?
+    private(set) var used = 0
+
+    /// A sizing arena: counts the floats `take` asks for.
+    init() { storage = nil }
+    /// A real arena of `floats` (a sizing arena's `used`).
+    init(floats: Int) { storage = FloatBuffer(count: floats) }
+
     func take(_ n: Int) -> UnsafeMutablePointer<Float> {
-        let p = storage.pointer + used
+        let start = used
         used += (n + 15) / 16 * 16
+        guard let storage else { return UnsafeMutablePointer(bitPattern: 64)! }   // never dereferenced
         precondition(used <= storage.count, "arena overflow")
-        return p
+        return storage.pointer + start
     }
 }

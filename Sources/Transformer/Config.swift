@@ -1,13 +1,15 @@
 /// Model and training configuration: small Codable value types, units in the names.
 
-public enum MLPKind: String, Codable, Hashable, Sendable {
+public enum MLPKind: String, Codable, Hashable, Sendable, CaseIterable {
     case gelu          // GPT-2: d → 4d → d, GELU
     case quarter       // GPT2_{1/4}: d → d → d
     case none          // GPT2_0: attention only
+    case gatedSiLU     // LLaMA: W3·(SiLU(W1 x) ⊙ W2 x), hidden round(8d/3), no biases: ≈ 8d² parameters
+    case moe           // GPT2-MoE: `experts` GELU experts d → d → d, top-1 routing
 }
 
 /// `gpt2-L-H-W`: L layers, H heads, width W (W need not be 64·H for tiny CPU models).
-public struct ModelConfig: Codable, Hashable, Sendable {
+public struct ModelConfig: Hashable, Sendable {
     public var layers: Int
     public var heads: Int
     public var width: Int
@@ -15,6 +17,18 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     public var contextLength: Int = 128         // tokens the rotary tables cover
     public var mlp: MLPKind = .gelu
     public var rotaryBase: Float = 10_000
+    /// LayerNorms carry a bias (GPT-2); false = gain only (LLaMA's "LayerNorm without bias").
+    public var normBias: Bool = true
+    /// The output head is the input embedding (GPT-2); false = a separate [V × C] head matrix.
+    public var tiedHead: Bool = true
+    /// MoE only (mlp = moe): experts per layer, each d → d → d with GELU (the paper uses 32).
+    public var experts: Int = 32
+    /// MoE only: an expert takes at most ceil(factor · tokens / experts) tokens of a batch;
+    /// the rest skip the MLP (residual only). The paper: 2 in training, 8 at test.
+    public var trainingCapacityFactor: Float = 2
+    public var evaluationCapacityFactor: Float = 8
+    /// MoE only: weight of the Switch load-balancing loss E·Σ_e f_e·P_e, per layer.
+    public var loadBalancingCoefficient: Float = 0.01
 
     public init(layers: Int, heads: Int, width: Int, vocabularySize: Int = 0,
                 contextLength: Int = 128, mlp: MLPKind = .gelu) {
@@ -26,8 +40,16 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     public var name: String { "gpt2-\(layers)-\(heads)-\(width)" + (mlp == .gelu ? "" : "-\(mlp.rawValue)") }
 }
 
+/// How weights are stored between optimizer steps.
+public enum WeightPrecision: String, Codable, Hashable, Sendable, CaseIterable {
+    case fp32
+    /// Weights rounded to bfloat16 (round to nearest, ties to even) after every AdamW update;
+    /// gradients, moments and arithmetic stay fp32.
+    case bf16
+}
+
 /// Optimizer and schedule. Steps follow from the stream's token count and `batchWindows`.
-public struct TrainingConfig: Codable, Hashable, Sendable {
+public struct TrainingConfig: Hashable, Sendable {
     public var batchWindows: Int = 8            // windows (of the context length) per optimizer step
     public var peakLearningRate: Float = 1e-2
     public var warmupFraction: Double = 0.02    // of all steps, linear from 0
@@ -37,5 +59,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public var beta2: Float = 0.98
     public var epsilon: Float = 1e-8
     public var gradientClip: Float = 1.0        // global L2 norm; 0 disables
+    public var weightPrecision: WeightPrecision = .fp32
+    /// Morris mode: stop when the mean training loss over the last `plateauSteps` steps is less
+    /// than `plateauMinImprovementNats` below the mean of the `plateauSteps` before. 0 = never.
+    public var plateauSteps: Int = 0
+    public var plateauMinImprovementNats: Double = 1e-3
     public init() {}
 }

@@ -1,7 +1,8 @@
 import Kernels
 
 /// GPT-2 as in the paper: pre-LayerNorm with bias, rotary positions, causal attention, GELU MLP
-/// d → 4d → d, tied input/output embedding, no dropout. Parameters and gradients are flat buffers
+/// d → 4d → d, tied input/output embedding, no dropout; the config swaps the MLP (`MLP`), drops
+/// the norms' bias or unties the head. Parameters and gradients are flat buffers
 /// laid out by `ParameterLayout`; every activation buffer is allocated once, for `maxBatch`
 /// windows of `contextLength` tokens, so a training step allocates nothing.
 ///
@@ -23,6 +24,9 @@ public final class GPT {
     public private(set) var seqLen = 0
     /// Targets of the last forward pass; count of positions with a target ≥ 0.
     public private(set) var countedTargets = 0
+    /// MoE: the last forward pass's load-balancing loss summed over layers (0 for dense MLPs).
+    /// Training minimizes the mean loss plus this; `forward` returns the mean loss alone.
+    public private(set) var auxiliaryLoss: Float = 0
 
     public init(config: ModelConfig, maxBatch: Int, seed: UInt64, threads: Int = 1) {
         precondition(config.width % config.heads == 0, "width must be divisible by heads")
@@ -63,15 +67,16 @@ public final class GPT {
     /// windows let evaluation batch short biographies). inputs, targets: [B × T] token ids
     /// (target −1 = not scored). Returns the mean cross-entropy over scored positions in
     /// nats/token; per-position losses stay in `positionLosses` and logits in `logits`.
+    /// `training` selects MoE's training capacity factor (else the evaluation one).
     @discardableResult
-    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int, seqLen: Int? = nil) -> Float {
+    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int, seqLen: Int? = nil,
+                        training: Bool = false) -> Float {
         let T = seqLen ?? config.contextLength
         precondition(T >= 1 && T <= config.contextLength && B * T <= maxBatch * config.contextLength,
                      "batch \(B) × \(T) tokens exceeds the model's buffers")
         batch = B
         self.seqLen = T
-        let C = config.width, V = config.vocabularySize
-        let F = ParameterLayout.mlpHidden(config), BT = B * T, th = threads
+        let C = config.width, V = config.vocabularySize, BT = B * T, th = threads
         let p = params.pointer, a = acts
         let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
         a.inputs.update(from: inputs, count: BT)
@@ -81,42 +86,32 @@ public final class GPT {
         for i in 0..<BT { (a.encoded + i * C).update(from: p + layout.embedding + Int(inputs[i]) * C, count: C) }
 
         var x = UnsafeMutablePointer(a.encoded)
+        var aux: Float = 0
         for (l, o) in layout.layers.enumerated() {
             let la = a.layers[l]
-            layerNormForward(x: x, y: la.ln1, gamma: p + o.ln1Weight, beta: p + o.ln1Bias,
-                             mean: la.ln1Mean, rstd: la.ln1Rstd, rows: BT, width: C, threads: th)
-            broadcastRows(p + o.qkvBias, rows: BT, width: 3 * C, ld: 3 * C, into: la.qkv)
-            gemm(.nt, m: BT, n: 3 * C, k: C, a: la.ln1, lda: C, b: p + o.qkvWeight, ldb: C,
-                 c: la.qkv, ldc: 3 * C, accumulate: true, threads: th)
+            // Attention: res2 = x + proj(attention(rotary(qkv(ln1(x))))).
+            o.ln1.forward(p, x: x, y: la.ln1, mean: la.ln1Mean, rstd: la.ln1Rstd, rows: BT, width: C, threads: th)
+            o.qkv.forward(p, x: la.ln1, y: la.qkv, rows: BT, threads: th)
             rotaryForward(la.qkv, rows: BT, seqLen: T, heads: config.heads, ld: 3 * C, table: rotary, threads: th)
             rotaryForward(la.qkv + C, rows: BT, seqLen: T, heads: config.heads, ld: 3 * C, table: rotary, threads: th)
             attention.forward(qkv: la.qkv, att: la.att, y: la.atty, threads: th)
-            // res2 = x + atty · Wprojᵀ + bproj
             la.res2.update(from: x, count: BT * C)
-            addBias(p + o.projBias, rows: BT, width: C, into: la.res2)
-            gemm(.nt, m: BT, n: C, k: C, a: la.atty, lda: C, b: p + o.projWeight, ldb: C,
-                 c: la.res2, ldc: C, accumulate: true, threads: th)
-            if F > 0 {
-                layerNormForward(x: la.res2, y: la.ln2, gamma: p + o.ln2Weight, beta: p + o.ln2Bias,
-                                 mean: la.ln2Mean, rstd: la.ln2Rstd, rows: BT, width: C, threads: th)
-                broadcastRows(p + o.fcBias, rows: BT, width: F, ld: F, into: la.fch)
-                gemm(.nt, m: BT, n: F, k: C, a: la.ln2, lda: C, b: p + o.fcWeight, ldb: C,
-                     c: la.fch, ldc: F, accumulate: true, threads: th)
-                geluForward(x: la.fch, y: la.fchGelu, count: BT * F, threads: th)
-                la.res3.update(from: la.res2, count: BT * C)
-                addBias(p + o.fcProjBias, rows: BT, width: C, into: la.res3)
-                gemm(.nt, m: BT, n: C, k: F, a: la.fchGelu, lda: F, b: p + o.fcProjWeight, ldb: F,
-                     c: la.res3, ldc: C, accumulate: true, threads: th)
-            } else {
-                la.res3.update(from: la.res2, count: BT * C)
+            o.proj.forward(p, x: la.atty, y: la.res2, rows: BT, accumulate: true, threads: th)
+            // MLP: res3 = res2 + mlp(ln2(res2)).
+            la.res3.update(from: la.res2, count: BT * C)
+            if let ln2 = o.ln2, let m = o.mlp {
+                ln2.forward(p, x: la.res2, y: la.ln2, mean: la.ln2Mean, rstd: la.ln2Rstd, rows: BT, width: C, threads: th)
+                MLP(config: config, offsets: m, rows: BT, threads: th)
+                    .forward(p, x: la.ln2, out: la.res3, targets: a.targets, acts: la.mlp, training: training)
+                aux += la.mlp.moe?.auxiliaryLoss ?? 0
             }
             x = la.res3
         }
-        layerNormForward(x: x, y: a.lnf, gamma: p + layout.lnfWeight, beta: p + layout.lnfBias,
-                         mean: a.lnfMean, rstd: a.lnfRstd, rows: BT, width: C, threads: th)
-        // logits = lnf · wteᵀ: [BT × V]
-        gemm(.nt, m: BT, n: V, k: C, a: a.lnf, lda: C, b: p + layout.embedding, ldb: C,
-             c: a.logits, ldc: V, accumulate: false, threads: th)
+        auxiliaryLoss = aux
+        layout.lnf.forward(p, x: x, y: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, rows: BT, width: C, threads: th)
+        // logits = lnf · headᵀ: [BT × V] (head = wte when tied)
+        linearForward(y: a.logits, x: a.lnf, weight: p + layout.head, bias: nil, rows: BT, inFeatures: C,
+                      outFeatures: V, accumulate: false, threads: th)
         crossEntropyForward(logits: a.logits, targets: targets, losses: a.losses, lse: a.lse,
                             rows: BT, vocab: V, threads: th)
         var total: Double = 0
@@ -133,66 +128,43 @@ public final class GPT {
 
     // MARK: backward
 
-    /// Gradient of the last forward pass's mean loss, accumulated into `grads` (call `zeroGrads`
-    /// first). Overwrites the logits with their gradient.
+    /// Gradient of the last forward pass's objective (the mean loss plus, for MoE, the
+    /// load-balancing loss `auxiliaryLoss`), accumulated into `grads` (call `zeroGrads` first).
+    /// Overwrites the logits with their gradient.
     public func backward() {
-        let B = batch, T = seqLen, C = config.width, V = config.vocabularySize
-        let F = ParameterLayout.mlpHidden(config), BT = B * T, th = threads
+        let B = batch, T = seqLen, C = config.width, V = config.vocabularySize, BT = B * T, th = threads
         let p = params.pointer, g = grads.pointer, a = acts, s = scratch
         let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
 
         let scale: Float = countedTargets > 0 ? 1 / Float(countedTargets) : 0
         crossEntropyBackward(dlogits: a.logits, logits: a.logits, targets: a.targets, lse: a.lse,
                              scale: scale, rows: BT, vocab: V, threads: th)
-        let dlogits = a.logits
-        // Tied head: dwte += dlogitsᵀ · lnf; dlnf = dlogits · wte.
-        gemm(.tn, m: V, n: C, k: BT, a: dlogits, lda: V, b: a.lnf, ldb: C,
-             c: g + layout.embedding, ldc: C, accumulate: true, threads: th)
-        gemm(.nn, m: BT, n: C, k: V, a: dlogits, lda: V, b: p + layout.embedding, ldb: C,
-             c: s.dln, ldc: C, accumulate: false, threads: th)
+        // Head: dhead += dlogitsᵀ · lnf; dlnf = dlogits · head.
+        linearBackward(dx: s.dln, dy: a.logits, x: a.lnf, weight: p + layout.head, dweight: g + layout.head,
+                       dbias: nil, rows: BT, inFeatures: C, outFeatures: V, threads: th)
         s.dres.update(repeating: 0, count: BT * C)
         let lastOut = config.layers > 0 ? a.layers[config.layers - 1].res3 : a.encoded
-        layerNormBackward(dx: s.dres, dgamma: g + layout.lnfWeight, dbeta: g + layout.lnfBias, dy: s.dln,
-                          x: lastOut, gamma: p + layout.lnfWeight, mean: a.lnfMean, rstd: a.lnfRstd,
-                          rows: BT, width: C, threads: th)
+        layout.lnf.backward(p, g, dx: s.dres, dy: s.dln, x: lastOut, mean: a.lnfMean, rstd: a.lnfRstd,
+                            rows: BT, width: C, threads: th)
 
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let o = layout.layers[l], la = a.layers[l]
             let x = l > 0 ? a.layers[l - 1].res3 : a.encoded
-            if F > 0 {
-                // s.dres = ∂loss/∂res3. MLP: res3 = res2 + gelu(ln2 · Wfcᵀ + bfc) · Wfcprojᵀ + b.
-                gemm(.nn, m: BT, n: F, k: C, a: s.dres, lda: C, b: p + o.fcProjWeight, ldb: F,
-                     c: s.dfch, ldc: F, accumulate: false, threads: th)
-                gemm(.tn, m: C, n: F, k: BT, a: s.dres, lda: C, b: la.fchGelu, ldb: F,
-                     c: g + o.fcProjWeight, ldc: F, accumulate: true, threads: th)
-                accumulateColumnSums(s.dres, rows: BT, width: C, ld: C, into: g + o.fcProjBias, threads: th)
-                geluBackward(dx: s.dfch, dy: s.dfch, x: la.fch, count: BT * F, threads: th)
-                gemm(.tn, m: F, n: C, k: BT, a: s.dfch, lda: F, b: la.ln2, ldb: C,
-                     c: g + o.fcWeight, ldc: C, accumulate: true, threads: th)
-                accumulateColumnSums(s.dfch, rows: BT, width: F, ld: F, into: g + o.fcBias, threads: th)
-                gemm(.nn, m: BT, n: C, k: F, a: s.dfch, lda: F, b: p + o.fcWeight, ldb: C,
-                     c: s.dln, ldc: C, accumulate: false, threads: th)
-                layerNormBackward(dx: s.dres, dgamma: g + o.ln2Weight, dbeta: g + o.ln2Bias, dy: s.dln,
-                                  x: la.res2, gamma: p + o.ln2Weight, mean: la.ln2Mean, rstd: la.ln2Rstd,
-                                  rows: BT, width: C, threads: th)
+            // s.dres = ∂loss/∂res3; through the MLP to ∂loss/∂res2.
+            if let ln2 = o.ln2, let m = o.mlp {
+                MLP(config: config, offsets: m, rows: BT, threads: th)
+                    .backward(p, g, dy: s.dres, x: la.ln2, dx: s.dln, acts: la.mlp, scratch: s.mlp)
+                ln2.backward(p, g, dx: s.dres, dy: s.dln, x: la.res2, mean: la.ln2Mean, rstd: la.ln2Rstd,
+                             rows: BT, width: C, threads: th)
             }
-            // s.dres = ∂loss/∂res2. Attention: res2 = x + attn(ln1) · Wprojᵀ + bproj.
-            gemm(.nn, m: BT, n: C, k: C, a: s.dres, lda: C, b: p + o.projWeight, ldb: C,
-                 c: s.datty, ldc: C, accumulate: false, threads: th)
-            gemm(.tn, m: C, n: C, k: BT, a: s.dres, lda: C, b: la.atty, ldb: C,
-                 c: g + o.projWeight, ldc: C, accumulate: true, threads: th)
-            accumulateColumnSums(s.dres, rows: BT, width: C, ld: C, into: g + o.projBias, threads: th)
+            // s.dres = ∂loss/∂res2; through attention to ∂loss/∂x.
+            o.proj.backward(p, g, dy: s.dres, x: la.atty, dx: s.datty, rows: BT, threads: th)
             attention.backward(dy: s.datty, qkv: la.qkv, att: la.att, dqkv: s.dqkv, scratch: s.datt, threads: th)
             rotaryBackward(s.dqkv, rows: BT, seqLen: T, heads: config.heads, ld: 3 * C, table: rotary, threads: th)
             rotaryBackward(s.dqkv + C, rows: BT, seqLen: T, heads: config.heads, ld: 3 * C, table: rotary, threads: th)
-            gemm(.tn, m: 3 * C, n: C, k: BT, a: s.dqkv, lda: 3 * C, b: la.ln1, ldb: C,
-                 c: g + o.qkvWeight, ldc: C, accumulate: true, threads: th)
-            accumulateColumnSums(s.dqkv, rows: BT, width: 3 * C, ld: 3 * C, into: g + o.qkvBias, threads: th)
-            gemm(.nn, m: BT, n: C, k: 3 * C, a: s.dqkv, lda: 3 * C, b: p + o.qkvWeight, ldb: C,
-                 c: s.dln, ldc: C, accumulate: false, threads: th)
-            layerNormBackward(dx: s.dres, dgamma: g + o.ln1Weight, dbeta: g + o.ln1Bias, dy: s.dln,
-                              x: x, gamma: p + o.ln1Weight, mean: la.ln1Mean, rstd: la.ln1Rstd,
-                              rows: BT, width: C, threads: th)
+            o.qkv.backward(p, g, dy: s.dqkv, x: la.ln1, dx: s.dln, rows: BT, threads: th)
+            o.ln1.backward(p, g, dx: s.dres, dy: s.dln, x: x, mean: la.ln1Mean, rstd: la.ln1Rstd,
+                           rows: BT, width: C, threads: th)
         }
         // Embedding rows: dwte[token] += dres[bt], in position order (tokens repeat).
         let dwte = g + layout.embedding
@@ -202,7 +174,3 @@ public final class GPT {
     public func zeroGrads() { grads.zero() }
 }
 
-/// out[r, :] += bias for every row; out: [rows × width].
-func addBias(_ bias: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows { axpy(1, bias, out + r * width, width) }
-}

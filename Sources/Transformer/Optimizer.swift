@@ -28,12 +28,15 @@ public struct LearningRateSchedule: Codable, Hashable, Sendable {
 }
 
 /// AdamW with decoupled weight decay on the tensors the layout marks `decays` (matrices and the
-/// embedding, not norms or biases). Moments are flat buffers in the parameters' layout.
+/// embedding, not norms or biases). Moments are flat buffers in the parameters' layout, always
+/// fp32; with `weightPrecision` bf16 each updated weight is rounded to bfloat16 (nearest, ties
+/// to even), so the stored model is bf16 while the optimizer state keeps full precision.
 public final class AdamW {
     public let layout: ParameterLayout
     public let m: FloatBuffer, v: FloatBuffer     // [layout.count] first and second moments
     public private(set) var step = 0              // updates done so far
     public var beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public var weightPrecision: WeightPrecision = .fp32
 
     public init(layout: ParameterLayout, beta1: Float = 0.9, beta2: Float = 0.98, epsilon: Float = 1e-8,
                 weightDecay: Float = 0.01) {
@@ -44,6 +47,7 @@ public final class AdamW {
 
     public convenience init(layout: ParameterLayout, config t: TrainingConfig) {
         self.init(layout: layout, beta1: t.beta1, beta2: t.beta2, epsilon: t.epsilon, weightDecay: t.weightDecay)
+        weightPrecision = t.weightPrecision
     }
 
     /// One update: p ← p − lr·(m̂ / (√v̂ + ε) + wd·p), with bias-corrected moments m̂, v̂.
@@ -54,6 +58,7 @@ public final class AdamW {
         let c2 = 1 / (1 - Float(pow(Double(b2), Double(step))))
         let p = params.pointer, g = grads.pointer, mp = m.pointer, vp = v.pointer
         let tensors = layout.tensors
+        let bf16 = weightPrecision == .bf16
         parallelFor(tensors.count, threads: layout.count >= 1 << 16 ? threads : 1) { ti in
             let t = tensors[ti]
             let wd = t.decays ? weightDecay : 0
@@ -64,6 +69,7 @@ public final class AdamW {
                 mp[i] = mi; vp[i] = vi
                 p[i] -= lr * ((mi * c1) / ((vi * c2).squareRoot() + eps) + wd * p[i])
             }
+            if bf16 { roundToBFloat16(p + t.offset, count: t.count) }
         }
     }
 }

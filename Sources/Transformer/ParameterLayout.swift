@@ -1,5 +1,7 @@
 /// One flat parameter buffer and the named ranges inside it. Parameters, gradients and both Adam
 /// moments share this layout, so the optimizer, the quantizer and checkpoints walk one buffer.
+/// The layout follows the config: each block holds the tensors its attention and its MLP kind
+/// need, in the order they are initialized (which fixes every random draw of the init).
 
 /// How a tensor starts (GPT-2's initialization).
 public enum ParameterInit: Sendable, Hashable {
@@ -9,70 +11,125 @@ public enum ParameterInit: Sendable, Hashable {
     case zeros               // biases
 }
 
-/// A named tensor inside the flat buffer.
+/// A named tensor inside the flat buffer: `rows` × `columns` (a vector has one row).
 public struct ParameterTensor: Hashable, Sendable {
     public let name: String
     public let offset: Int
-    public let count: Int
+    public let rows: Int
+    public let columns: Int
     public let initialization: ParameterInit
+    public var count: Int { rows * columns }
     /// AdamW decays matrices and the embedding, not norms or biases.
     public var decays: Bool { initialization == .normal || initialization == .residualProjection }
+    /// The weight matrices (embedding and head included): what quantization rounds.
+    public var isMatrix: Bool { decays }
     public var range: Range<Int> { offset..<(offset + count) }
 }
 
-/// Offsets of one transformer block's tensors. Shapes (C = width, F = MLP hidden):
+/// A linear layer y = x·Wᵀ + b: weight [out × in] at `weight`, bias [out] at `bias` (nil: none).
+public struct LinearOffsets: Sendable {
+    public var weight = 0
+    public var bias: Int? = nil
+    public var inFeatures = 0, outFeatures = 0
+}
+
+/// A LayerNorm: gain [C] at `weight`, bias [C] at `bias` (nil: gain only).
+public struct NormOffsets: Sendable {
+    public var weight = 0
+    public var bias: Int? = nil
+}
+
+/// One MLP's tensors, by kind (C = width, F = hidden, E = experts):
+/// gelu, quarter: fc [F × C] + [F], proj [C × F] + [C];
+/// gatedSiLU: gate W1 [F × C], up W2 [F × C], down W3 [C × F], no biases;
+/// moe: router [E × C] (no bias), then per expert fc [C × C] + [C], proj [C × C] + [C].
+public struct MLPOffsets: Sendable {
+    public var fc = LinearOffsets(), proj = LinearOffsets()
+    public var gate = LinearOffsets(), up = LinearOffsets(), down = LinearOffsets()
+    public var router = LinearOffsets()
+    public var experts: [(fc: LinearOffsets, proj: LinearOffsets)] = []
+}
+
+/// Offsets of one transformer block's tensors.
 public struct LayerOffsets: Sendable {
-    public var ln1Weight = 0, ln1Bias = 0        // [C]
-    public var qkvWeight = 0, qkvBias = 0        // [3C × C], [3C]
-    public var projWeight = 0, projBias = 0      // [C × C], [C]
-    public var ln2Weight = 0, ln2Bias = 0        // [C]
-    public var fcWeight = 0, fcBias = 0          // [F × C], [F]
-    public var fcProjWeight = 0, fcProjBias = 0  // [C × F], [C]
+    public var ln1 = NormOffsets()
+    public var qkv = LinearOffsets()             // [3C × C] + [3C]
+    public var proj = LinearOffsets()            // [C × C] + [C]
+    public var ln2: NormOffsets? = nil           // nil without an MLP
+    public var mlp: MLPOffsets? = nil
 }
 
 public struct ParameterLayout: Sendable {
     public let config: ModelConfig
     public private(set) var tensors: [ParameterTensor] = []
     public private(set) var layers: [LayerOffsets] = []
-    public private(set) var embedding = 0        // wte [V × C], tied with the output head
-    public private(set) var lnfWeight = 0, lnfBias = 0   // [C]
+    public private(set) var embedding = 0        // wte [V × C]
+    public private(set) var lnf = NormOffsets()  // [C]
+    /// The output head [V × C]: the embedding when tied.
+    public private(set) var head = 0
     public private(set) var count = 0
 
-    /// MLP hidden width F: 4C (GPT-2), C (quarter MLP), 0 (no MLP).
+    /// MLP hidden width F: 4C (GPT-2), C (quarter MLP and each MoE expert), round(8C/3) (gated,
+    /// so its three matrices hold 3·C·F ≈ 8C² parameters like GPT-2's two), 0 (no MLP).
     public static func mlpHidden(_ c: ModelConfig) -> Int {
-        switch c.mlp { case .gelu: return 4 * c.width; case .quarter: return c.width; case .none: return 0 }
+        switch c.mlp {
+        case .gelu: return 4 * c.width
+        case .quarter, .moe: return c.width
+        case .gatedSiLU: return Int((Double(8 * c.width) / 3).rounded())
+        case .none: return 0
+        }
     }
 
     public init(config: ModelConfig) {
         self.config = config
         let C = config.width, V = config.vocabularySize, F = Self.mlpHidden(config)
-        embedding = add("embedding", V * C, .normal)
+        embedding = add("embedding", V, C, .normal)
         for l in 0..<config.layers {
+            let n = "layer[\(l)]"
             var o = LayerOffsets()
-            o.ln1Weight = add("layer[\(l)].ln1.weight", C, .ones)
-            o.ln1Bias = add("layer[\(l)].ln1.bias", C, .zeros)
-            o.qkvWeight = add("layer[\(l)].attention.qkv.weight", 3 * C * C, .normal)
-            o.qkvBias = add("layer[\(l)].attention.qkv.bias", 3 * C, .zeros)
-            o.projWeight = add("layer[\(l)].attention.proj.weight", C * C, .residualProjection)
-            o.projBias = add("layer[\(l)].attention.proj.bias", C, .zeros)
-            if F > 0 {
-                o.ln2Weight = add("layer[\(l)].ln2.weight", C, .ones)
-                o.ln2Bias = add("layer[\(l)].ln2.bias", C, .zeros)
-                o.fcWeight = add("layer[\(l)].mlp.fc.weight", F * C, .normal)
-                o.fcBias = add("layer[\(l)].mlp.fc.bias", F, .zeros)
-                o.fcProjWeight = add("layer[\(l)].mlp.proj.weight", C * F, .residualProjection)
-                o.fcProjBias = add("layer[\(l)].mlp.proj.bias", C, .zeros)
+            o.ln1 = norm("\(n).ln1", C)
+            o.qkv = linear("\(n).attention.qkv", in: C, out: 3 * C, bias: true, .normal)
+            o.proj = linear("\(n).attention.proj", in: C, out: C, bias: true, .residualProjection)
+            if config.mlp != .none {
+                o.ln2 = norm("\(n).ln2", C)
+                var m = MLPOffsets()
+                switch config.mlp {
+                case .gelu, .quarter:
+                    m.fc = linear("\(n).mlp.fc", in: C, out: F, bias: true, .normal)
+                    m.proj = linear("\(n).mlp.proj", in: F, out: C, bias: true, .residualProjection)
+                case .gatedSiLU:
+                    m.gate = linear("\(n).mlp.gate", in: C, out: F, bias: false, .normal)
+                    m.up = linear("\(n).mlp.up", in: C, out: F, bias: false, .normal)
+                    m.down = linear("\(n).mlp.down", in: F, out: C, bias: false, .residualProjection)
+                case .moe:
+                    m.router = linear("\(n).mlp.router", in: C, out: config.experts, bias: false, .normal)
+                    for e in 0..<config.experts {
+                        m.experts.append((fc: linear("\(n).mlp.expert[\(e)].fc", in: C, out: F, bias: true, .normal),
+                                          proj: linear("\(n).mlp.expert[\(e)].proj", in: F, out: C, bias: true, .residualProjection)))
+                    }
+                case .none: break
+                }
+                o.mlp = m
             }
             layers.append(o)
         }
-        lnfWeight = add("lnf.weight", C, .ones)
-        lnfBias = add("lnf.bias", C, .zeros)
+        lnf = norm("lnf", C)
+        head = config.tiedHead ? embedding : add("head", V, C, .normal)
     }
 
-    private mutating func add(_ name: String, _ n: Int, _ initialization: ParameterInit) -> Int {
+    private mutating func norm(_ name: String, _ C: Int) -> NormOffsets {
+        NormOffsets(weight: add("\(name).weight", 1, C, .ones), bias: config.normBias ? add("\(name).bias", 1, C, .zeros) : nil)
+    }
+
+    private mutating func linear(_ name: String, in i: Int, out o: Int, bias: Bool, _ initialization: ParameterInit) -> LinearOffsets {
+        let w = add("\(name).weight", o, i, initialization)
+        return LinearOffsets(weight: w, bias: bias ? add("\(name).bias", 1, o, .zeros) : nil, inFeatures: i, outFeatures: o)
+    }
+
+    private mutating func add(_ name: String, _ rows: Int, _ columns: Int, _ initialization: ParameterInit) -> Int {
         let off = count
-        tensors.append(ParameterTensor(name: name, offset: off, count: n, initialization: initialization))
-        count += n
+        tensors.append(ParameterTensor(name: name, offset: off, rows: rows, columns: columns, initialization: initialization))
+        count += rows * columns
         return off
     }
 
@@ -81,15 +138,18 @@ public struct ParameterLayout: Sendable {
 
 /// Parameter counts both ways (science.md, "Parameter count").
 public struct ParameterCount: Codable, Hashable, Sendable {
-    /// Every parameter, the whole embedding included (tied head adds nothing).
+    /// Every parameter, the whole embedding (and an untied head) included; every expert of a
+    /// mixture counts, not only the one a token uses.
     public var total: Int
-    /// The paper's count: the embedding counts only the rows of tokens the data uses.
+    /// The paper's count: the embedding counts only the rows of tokens the data uses (so does an
+    /// untied head: a row for a token that never occurs holds nothing learned).
     /// For GPT-2 with width d and U used tokens: L·(12d² + 13d) + 2d + U·d.
     public var paper: Int
 
     public init(config: ModelConfig, usedTokens: Int) {
         let layout = ParameterLayout(config: config)
         total = layout.count
-        paper = layout.count - (config.vocabularySize - usedTokens) * config.width
+        let unusedRows = (config.vocabularySize - usedTokens) * (config.tiedHead ? 1 : 2)
+        paper = layout.count - unusedRows * config.width
     }
 }

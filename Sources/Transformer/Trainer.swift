@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// A model, its optimizer and its schedule: one `step` = forward, backward, clip, AdamW update.
@@ -8,24 +9,62 @@ public final class Trainer {
     public let training: TrainingConfig
     public private(set) var stepsDone = 0
 
+    /// With bf16 weights the initial weights are rounded too, so the model is bf16 throughout.
     public init(model: GPT, training: TrainingConfig, totalSteps: Int) {
         self.model = model
         self.training = training
         optimizer = AdamW(layout: model.layout, config: training)
         schedule = LearningRateSchedule(training, totalSteps: totalSteps)
+        if training.weightPrecision == .bf16 { roundToBFloat16(model.params.pointer, count: model.params.count) }
     }
 
     /// Trains on one batch: inputs, targets [batch × T]. Returns the mean loss in nats/token
-    /// (measured before the update).
+    /// (measured before the update; MoE's load-balancing loss is optimized but not included).
     @discardableResult
     public func step(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch: Int) -> Float {
         model.zeroGrads()
-        let loss = model.forward(inputs: inputs, targets: targets, batch: batch)
+        let loss = model.forward(inputs: inputs, targets: targets, batch: batch, training: true)
         model.backward()
         clipGradients(model.grads, maxNorm: training.gradientClip, threads: model.threads)
         optimizer.update(params: model.params, grads: model.grads,
                          learningRate: schedule.rate(at: stepsDone), threads: model.threads)
         stepsDone += 1
         return loss
+    }
+}
+
+/// Morris mode's stopping rule: training has saturated when the mean loss of the last `window`
+/// steps is less than `minImprovementNats` below the mean of the `window` steps before them.
+/// Feed every step's loss; a fixed ring of 2·window losses, so nothing allocates per step.
+public struct PlateauDetector: Sendable {
+    public let window: Int
+    public let minImprovementNats: Double
+    private var ring: [Double]
+    private var seen = 0
+
+    public init(window: Int, minImprovementNats: Double) {
+        precondition(window > 0)
+        self.window = window; self.minImprovementNats = minImprovementNats
+        ring = [Double](repeating: 0, count: 2 * window)
+    }
+
+    /// Records one step's loss (nats/token); true once the loss has plateaued. Checked only at
+    /// multiples of `window` steps, so consecutive checks compare disjoint windows.
+    public mutating func record(_ lossNats: Double) -> Bool {
+        ring[seen % ring.count] = lossNats
+        seen += 1
+        guard seen >= 2 * window, seen % window == 0 else { return false }
+        var recent = 0.0, before = 0.0
+        for i in 0..<window {
+            recent += ring[(seen - 1 - i) % ring.count]
+            before += ring[(seen - 1 - window - i) % ring.count]
+        }
+        return (before - recent) / Double(window) < minImprovementNats
+    }
+
+    /// Why training stopped, for the run's record.
+    public var reason: String {
+        String(format: "loss plateau: mean over the last %d steps improved by less than %g nats/token on the %d before",
+               window, minImprovementNats, window)
     }
 }

@@ -101,14 +101,14 @@ final class TransformerTests: XCTestCase {
         let layout = ParameterLayout(config: c)   // embedding [1 × 2] (decays), lnf weight/bias (no decay)
         let params = FloatBuffer(count: layout.count), grads = FloatBuffer(count: layout.count)
         params[0] = 0.5; grads[0] = 0.2                     // embedding: decays
-        params[layout.lnfBias] = -0.3; grads[layout.lnfBias] = -0.1
+        params[layout.lnf.bias!] = -0.3; grads[layout.lnf.bias!] = -0.1
         let opt = AdamW(layout: layout, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.1)
         opt.update(params: params, grads: grads, learningRate: 0.01)
         // Step 1: m̂ = g, v̂ = g², update = g/(|g| + ε) ≈ sign(g).
         let expectMatrix: Float = 0.5 - 0.01 * (1 + 0.1 * 0.5)    // g/(|g| + ε) = 1 to float precision
         let expectBias: Float = -0.3 + 0.01
         XCTAssertEqual(params[0], expectMatrix, accuracy: 1e-7)
-        XCTAssertEqual(params[layout.lnfBias], expectBias, accuracy: 1e-7)
+        XCTAssertEqual(params[layout.lnf.bias!], expectBias, accuracy: 1e-7)
         // Step 2 with g = 0.4 on the embedding: m = 0.9·0.02 + 0.1·0.4, v = 0.98·0.0008 + 0.02·0.16.
         let p1 = Double(params[0])
         grads[0] = 0.4
@@ -180,5 +180,60 @@ final class TransformerTests: XCTestCase {
         let short = 5
         model.forward(inputs: Array(inputs[0..<short]), targets: Array(targets[0..<short]), batch: 1, seqLen: short)
         for i in 0..<short { XCTAssertEqual(model.positionLosses[i], full[i], accuracy: 1e-5) }
+    }
+}
+
+/// Bit-identity guard: the existing MLP kinds must train to exactly the same weights and losses
+/// across refactors. The expected checksums were recorded from the code before the MLP seam
+/// refactor (issue 11); a change here means results of existing scenarios would change.
+final class BitIdentityGuardTests: XCTestCase {
+    /// FNV-1a over the Float bit patterns.
+    static func checksum(_ values: [Float]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for v in values {
+            var b = v.bitPattern
+            for _ in 0..<4 { h = (h ^ UInt64(b & 0xff)) &* 0x100_0000_01b3; b >>= 8 }
+        }
+        return h
+    }
+
+    /// Trains `mlp` for 6 steps (warm-up and decay, clipping active) on a fixed tiny config.
+    /// Also scores a short-window batch with the trained model (the evaluator's path).
+    static func train(_ mlp: MLPKind, threads: Int = 1) -> (params: UInt64, losses: [UInt32]) {
+        var c = ModelConfig(layers: 2, heads: 2, width: 16, vocabularySize: 29, contextLength: 12)
+        c.mlp = mlp
+        let model = GPT(config: c, maxBatch: 3, seed: 41, threads: threads)
+        var t = TrainingConfig(); t.peakLearningRate = 3e-2; t.warmupFraction = 0.3; t.gradientClip = 0.5
+        let trainer = Trainer(model: model, training: t, totalSteps: 6)
+        var losses: [UInt32] = []
+        for s in 0..<6 {
+            var (i, tg) = randomBatch(c, batch: 3, seed: UInt64(500 + s))
+            tg[s] = -1                                   // an unscored position
+            losses.append(trainer.step(inputs: i, targets: tg, batch: 3).bitPattern)
+        }
+        let (i, tg) = randomBatch(c, batch: 2, seed: 600)
+        let short = 7
+        let shortInputs = Array(i[0..<short] + i[c.contextLength..<(c.contextLength + short)])
+        let shortTargets = Array(tg[0..<short] + tg[c.contextLength..<(c.contextLength + short)])
+        model.forward(inputs: shortInputs, targets: shortTargets, batch: 2, seqLen: short)
+        losses.append(UInt32(truncatingIfNeeded: checksum(Array(UnsafeBufferPointer(start: model.positionLosses, count: 2 * short)))))
+        return (checksum(model.params.array), losses)
+    }
+
+    /// Recorded from commit-time code before the refactor; the last loss entry is the short-window
+    /// scoring checksum.
+    static let expected: [MLPKind: (params: UInt64, losses: [UInt32])] = [
+        .gelu: (0x50b8_ba07_2614_906a, [0x4057f3d2, 0x4055fd17, 0x4059ee8d, 0x405695e7, 0x4055a662, 0x4061f0ab, 0x0a0f2204]),
+        .quarter: (0xb783_05e7_89ee_9646, [0x4057ff55, 0x4055d636, 0x405a229e, 0x4056a739, 0x40542615, 0x40625010, 0xb314e7da]),
+        .none: (0x741d_46ca_8af9_ca5e, [0x40580b28, 0x4054d074, 0x4057ff87, 0x405bc339, 0x405783cc, 0x406302a6, 0xb83e8597]),
+    ]
+
+    func testExistingMLPKindsTrainBitIdenticallyToTheRecordedWeights() {
+        for mlp in [MLPKind.gelu, .quarter, .none] {
+            let got = Self.train(mlp)
+            guard let want = Self.expected[mlp] else { XCTFail("no recorded checksum for \(mlp)"); continue }
+            XCTAssertEqual(got.params, want.params, "\(mlp): parameter checksum")
+            XCTAssertEqual(got.losses, want.losses, "\(mlp): losses")
+        }
     }
 }
