@@ -97,7 +97,9 @@ public struct DryRun: Sendable {
             var estimate: Double? = nil
             if status == .toDo || standIns.contains(spec.key) {
                 let one = timer.secondsPerStep(model: model, training: spec.training, threads: 1)
-                let all = cores > 1 ? timer.secondsPerStep(model: model, training: spec.training, threads: cores) : one
+                // More cores never make the runner slower on an idle machine; a timing taken
+                // under other load can say otherwise, and then one core's time stands.
+                let all = cores > 1 ? min(one, timer.secondsPerStep(model: model, training: spec.training, threads: cores)) : one
                 // Scoring: a forward pass (about a third of a training step per token) over every
                 // person's renderings.
                 let people = Double(spec.evaluation.sampleSize ?? dataset.personCount)
