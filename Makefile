@@ -28,3 +28,10 @@ reproduce: build
 
 clean:
 	rm -rf .build
+
+# A small sweep as a Slurm job array on a real single-node Slurm (slurmctld + slurmd + munge) brought
+# up on this machine, compared bit for bit with a plain run; needs root, installs Debian's slurm-wlm
+# and munge if missing. Not part of `make test`. CAPACITY=/path/to/capacity skips the build.
+.PHONY: cluster-check
+cluster-check:
+	bash scripts/slurm/cluster-check.sh $(CAPACITY)

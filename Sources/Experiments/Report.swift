@@ -134,6 +134,8 @@ public enum Report {
         md += capacityLimitedFits(a)
         md += passesTable(a)
         md += junkComparison(a)
+        md += quantizationTable(a)
+        md += memorizationTable(a)
 
         if !a.failed.isEmpty {
             md += "\n## Failed runs\n\n"

@@ -148,3 +148,67 @@ extension Report {
         return md
     }
 }
+
+extension Report {
+    /// R of each configuration before and after post-training quantization (mean ± sd over
+    /// seeds), and R per stored bit of a weight (Result 8).
+    static func quantizationTable(_ a: Analysis) -> String {
+        let widths = unique(a.ok.flatMap { $0.metrics?.quantized?.map(\.bits) ?? [] }).sorted(by: >)
+        guard !widths.isEmpty else { return "" }
+        var rows: [[String]] = []
+        for c in a.configurations {
+            let runs = a.ok.filter { $0.spec.configuration == c.configuration }
+            var row = [c.configuration, grouped(c.metrics.paramsPaper), fixed(c.metrics.capacityRatioMax, 2), meanSpread(c.R, 3)]
+            for b in widths {
+                let q = runs.compactMap { $0.metrics?.quantized?.first { $0.bits == b } }
+                guard q.count == runs.count else { row += ["—", "—", "—"]; continue }
+                let R = Spread(q.map(\.capacityRatio))
+                row += [meanSpread(R, 3), c.R.mean > 0 ? fixed(R.mean / c.R.mean, 2) : "—", fixed(R.mean / Double(b), 3)]
+            }
+            rows.append(row)
+        }
+        var md = "\n## Quantization\n\nEvery weight matrix (embedding included) rounded after training to b-bit integers, "
+        md += "symmetric per output row, round to nearest; biases and norms stay fp32. R before and after (mean ± sd over seeds), "
+        md += "the ratio to fp32, and R per stored bit of a weight (R / b).\n\n"
+        md += table(["configuration", "params", "R_max", "R (fp32)"] + widths.flatMap { ["R (int\($0))", "int\($0) / fp32", "R / \($0) bits"] }, rows)
+        return md
+    }
+
+    /// Morris et al.'s measure on random-token data: each model's capacity is the most bits it
+    /// memorizes over the dataset sizes (mean over seeds), and α the slope of capacity against
+    /// all parameters (least squares through the origin), per training precision.
+    static func memorizationTable(_ a: Analysis) -> String {
+        let random = a.configurations.filter { $0.spec.dataset.kindName == "random" }
+        guard !random.isEmpty else { return "" }
+        func model(_ c: Analysis.Configuration) -> String { c.spec.modelLabel + " · " + c.spec.training.weightPrecision.rawValue }
+        var order: [String] = [], best: [String: Analysis.Configuration] = [:]
+        for c in random {
+            let m = model(c)
+            if best[m] == nil { order.append(m) }
+            if best[m].map({ $0.bits.mean < c.bits.mean }) ?? true { best[m] = c }
+        }
+        var rows: [[String]] = []
+        for m in order {
+            let c = best[m]!, runs = a.ok.filter { $0.spec.configuration == c.configuration }
+            let stops = runs.compactMap { $0.metrics?.stoppedAtStep }
+            rows.append([m, grouped(c.metrics.paramsTotal), "\(c.spec.people)", meanSpread(c.bits, 0),
+                         fixed(c.bits.mean / Double(c.metrics.paramsTotal), 3), fixed(c.metrics.dataBits, 0),
+                         stops.isEmpty ? "no" : "\(stops.count) of \(runs.count) (step \(stops.min()!)–\(stops.max()!))"])
+        }
+        var alphaRows: [[String]] = []
+        for precision in unique(order.map { best[$0]!.spec.training.weightPrecision.rawValue }) {
+            let cs = order.map { best[$0]! }.filter { $0.spec.training.weightPrecision.rawValue == precision }
+            let p = cs.map { Double($0.metrics.paramsTotal) }, b = cs.map { $0.bits.mean }
+            let alpha = zip(p, b).map(*).reduce(0, +) / p.map { $0 * $0 }.reduce(0, +)
+            let fit = LinearFit.leastSquares(x: p, y: b)
+            alphaRows.append([precision, "\(cs.count)", fixed(alpha, 3), fit.map { fixed($0.slope, 3) } ?? "—", fit.map { grouped($0.intercept) } ?? "—"])
+        }
+        var md = "\n## Memorization capacity (Morris et al.)\n\n"
+        md += "Each model's capacity: the most bits it memorizes over the dataset sizes (Σ over sequences of max(0, S·log2 V − NLL bits), "
+        md += "mean over seeds), against all its parameters. Plateau stop: runs that stopped before the schedule's end.\n\n"
+        md += table(["model · precision", "params (total)", "N at the maximum", "capacity (bits)", "bits / param", "data bits at that N", "stopped on a plateau"], rows)
+        md += "\nα, bits per parameter: the slope of capacity against all parameters, through the origin and with an intercept.\n\n"
+        md += table(["precision", "models", "α (through origin)", "α (slope)", "intercept (bits)"], alphaRows)
+        return md
+    }
+}

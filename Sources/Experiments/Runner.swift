@@ -181,7 +181,9 @@ public struct ScenarioRunner {
         let best = try Self.bestRates(scenario, seed: search.seed, records: ResultStore.load(directory: store.directory).records)
         let chosen = waiting.filter { best[$0.family] == $0.learningRate }
         let undecided = Set(waiting.filter { best[$0.family] == nil }.map(\.family))
-        for f in undecided.sorted() { progress?.log("\(f): no finished scan run with seed \(search.seed); its other seeds wait") }
+        for f in undecided.sorted() {
+            progress?.log("\(f): scan with seed \(search.seed) not complete (or every scan run failed); its other seeds wait for a rerun")
+        }
         progress?.log("\(scenario.name) · \(chosen.count) run(s) of other seeds at the best rates"
                       + " (\(waiting.count - chosen.count) at other rates not run)")
         let second = try execute(chosen, store: store, progress: progress)
@@ -189,11 +191,16 @@ public struct ScenarioRunner {
                        finished: first.finished + second.finished, failed: first.failed + second.failed)
     }
 
-    /// Each family's best learning rate: the highest R among its finished runs with replicate `seed`.
+    /// Each family's best learning rate: the highest R among its runs with replicate `seed`, for
+    /// the families whose every scan run is recorded (ok or failed). A family with a scan run
+    /// still missing (another shard's, or one interrupted) is left out: undecided.
     public static func bestRates(_ scenario: Scenario, seed: Int, records: [RunRecord]) -> [String: Float] {
-        let keys = Set(scenario.runs.filter { $0.replicate == seed }.map(\.key))
+        let scans = scenario.runs.filter { $0.replicate == seed }
+        let recorded = Set(records.map(\.key))
+        let complete = Set(Dictionary(grouping: scans, by: \.family).filter { $0.value.allSatisfy { recorded.contains($0.key) } }.keys)
+        let keys = Set(scans.map(\.key))
         var best: [String: (rate: Float, R: Double)] = [:]
-        for r in records where keys.contains(r.key) && r.status == .ok {
+        for r in records where keys.contains(r.key) && r.status == .ok && complete.contains(r.spec.family) {
             guard let m = r.metrics else { continue }
             if let b = best[r.spec.family], b.R >= m.capacityRatio { continue }
             best[r.spec.family] = (r.spec.learningRate, m.capacityRatio)

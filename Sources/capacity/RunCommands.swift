@@ -42,14 +42,23 @@ enum RunCommand {
             return
         }
         if a.switches.contains("json") { throw CLIError("--json: only with --dry-run") }
-        if let data = FileManager.default.contents(atPath: path) { try store.saveScenario(data) }
+        // Shards share the results directory: each writes only its own runs file (and the
+        // scenario copy only when it is missing or differs); `capacity report` writes the report.
+        if let data = FileManager.default.contents(atPath: path),
+           shard == nil || FileManager.default.contents(atPath: store.directory.appendingPathComponent("scenario.json").path) != data {
+            try store.saveScenario(data)
+        }
         let progress = ProgressDisplay()
         let runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
                                     saveCheckpoints: !a.switches.contains("no-checkpoints"))
         let summary = try runner.run(scenario, store: store, progress: progress)
-        let report = try Report.generate(directory: store.directory, settings: scenario.report)
         var line = "done · \(store.fileURL.path) (\(summary.finished) finished, \(summary.failed) failed, \(summary.skipped) skipped)"
-        line += " · " + report.files.map(\.path).joined(separator: " · ")
+        if shard == nil {
+            let report = try Report.generate(directory: store.directory, settings: scenario.report)
+            line += " · " + report.files.map(\.path).joined(separator: " · ")
+        } else {
+            line += " · the report waits for every shard: capacity report \(store.directory.path)"
+        }
         print(line)
         if summary.failed > 0 { exit(3) }
     }

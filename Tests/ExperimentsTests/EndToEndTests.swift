@@ -34,6 +34,34 @@ func keysInFile(_ url: URL) -> [String] {
 final class EndToEndTests: XCTestCase {
     /// A sweep killed (SIGKILL) after its first finished run and then rerun keeps every finished
     /// run and repeats none; a torn last line is repaired and reported.
+    /// Shards of one sweep share a results directory: each writes only its own runs file (and the
+    /// scenario copy when missing); the report waits for `capacity report`.
+    func testAShardWritesOnlyItsOwnRunsFile() throws {
+        let binary = try capacityBinary()
+        let dir = temporaryDirectory("shard")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = dir.appendingPathComponent("shard.json")
+        try """
+        {"name": "shard",
+         "datasets": [{"kind": "bioD", "people": 20, "attributes": 2, "diversity": 16, "alphabet": 16,
+                       "firstNames": 10, "middleNames": 10, "lastNames": 10}],
+         "models": [{"layers": 1, "heads": 1, "width": 4}],
+         "training": {"exposures": [2, 4], "contextLength": 32, "batchWindows": 2, "learningRates": [0.01]}}
+        """.write(to: scenario, atomically: true, encoding: .utf8)
+        let results = dir.appendingPathComponent("results")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["run", scenario.path, "--results", results.path, "--cores", "1", "--no-checkpoints", "--shard", "1/2"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("shard").path).sorted()
+        XCTAssertEqual(files, ["runs.shard-1-of-2.jsonl", "scenario.json"])
+        XCTAssertEqual(keysInFile(results.appendingPathComponent("shard/runs.shard-1-of-2.jsonl")), ["bioD-N20-gpt2-1-1-4-E4-lr0.01-s1"])
+    }
+
     func testSweepResumesWithoutRepeatingFinishedRunsAfterAKill() throws {
         let binary = try capacityBinary()
         let dir = temporaryDirectory("resume")

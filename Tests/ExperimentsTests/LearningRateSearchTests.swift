@@ -35,6 +35,14 @@ final class LearningRateSearchTests: XCTestCase {
         XCTAssertEqual(best, ["bioD-N40-gpt2-2-1-4-E3": 0.03, "bioD-N40-gpt2-2-1-8-E3": 0.001])
     }
 
+    func testAFamilyWithAScanRunMissingIsUndecided() throws {
+        let s = try scenario(searchScenario)
+        // Width 4's scan is complete; width 8's lr 0.03 scan run is missing (another shard's).
+        let records = s.runs.filter { $0.replicate == 1 && !($0.model.width == 8 && $0.learningRate == 0.03) }
+            .map { okRecord($0, params: 1_000, bits: $0.learningRate == 0.03 ? 1_500 : 1_000) }
+        XCTAssertEqual(ScenarioRunner.bestRates(s, seed: 1, records: records), ["bioD-N40-gpt2-2-1-4-E3": 0.03])
+    }
+
     func testSweepRunsOtherSeedsOnlyAtTheBestRateAndResumes() throws {
         let s = try scenario(searchScenario)
         let dir = try temporaryDirectory()
