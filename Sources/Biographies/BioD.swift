@@ -32,6 +32,11 @@ extension BioDConfig {
         try requireCount(chunkLength, prefix + "chunkLength")
         try requireCount(alphabet, prefix + "alphabet")
         try requireCount(diversity, prefix + "diversity")
+        try requireCount(alphabet, prefix + "alphabet", atMost: 1 << 24, what: "symbols (a vocabulary that large does not fit)")
+        try requireProduct([attributes, chunks, chunkLength], atMost: 1 << 20, prefix + "attributes",
+                           what: "the biography length attributes × chunks × chunkLength")
+        try requireProduct([people, attributes, chunks], atMost: 1 << 31, prefix + "people",
+                           what: "the stored values people × attributes × chunks")
         if let tl = chunkSpace, diversity > tl {
             throw SpecError(prefix + "diversity", "D = \(diversity) exceeds T^L = \(tl)")
         }

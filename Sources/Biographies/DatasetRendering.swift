@@ -163,8 +163,21 @@ extension Dataset {
 // MARK: - Spec helpers and validation
 
 extension DatasetSpec {
-    var kindName: String {
+    /// "bioS", "bioD" or "random": the `kind` of the spec's JSON.
+    public var kindName: String {
         switch self { case .bioS: "bioS"; case .bioD: "bioD"; case .random: "random" }
+    }
+    /// Whether biographies of this kind open with a person's name (bioS, bioD; not random data),
+    /// so the evaluator's name loss p1 means something.
+    public var hasNames: Bool {
+        if case .random = self { return false }
+        return true
+    }
+    /// Whether values are made of chunks drawn from diversity sets (bioD), so the evaluator's
+    /// first-chunk loss p3 and the diversity term mean something.
+    public var hasChunks: Bool {
+        if case .bioD = self { return true }
+        return false
     }
     /// N (people or sequences).
     public var people: Int {

@@ -104,7 +104,7 @@ private func appendLine(_ b: StreamBiography, global: Int, stream: TokenStream, 
 }
 
 /// A JSON string literal (quotes, backslashes and control characters escaped).
-func jsonString(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

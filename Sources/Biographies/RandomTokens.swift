@@ -8,7 +8,9 @@ extension RandomConfig {
     func validate(_ prefix: String) throws {
         try requireCount(sequences, prefix + "sequences")
         try requireCount(length, prefix + "length")
-        try requireCount(vocabulary, prefix + "vocabulary")
+        try requireCount(vocabulary, prefix + "vocabulary", atMost: 1 << 24, what: "symbols (a vocabulary that large does not fit)")
+        try requireCount(length, prefix + "length", atMost: 1 << 20, what: "tokens per sequence")
+        try requireProduct([sequences, length], atMost: 1 << 31, prefix + "sequences", what: "the stored tokens sequences × length")
     }
     static func symbolWord(_ v: Int) -> String { "t\(v)" }
     var words: Set<String> { Set((0..<vocabulary).map(RandomConfig.symbolWord)) }

@@ -17,3 +17,14 @@ func requireCount(_ value: Int, _ parameter: String, atMost limit: Int? = nil, w
         throw SpecError(parameter, "\(value) exceeds the \(limit) \(what ?? "values") available")
     }
 }
+
+/// Throws unless the product of `factors` is at most `limit` (no overflow on the way): a guard
+/// that keeps absurd sizes (a typo'd exponent) an error instead of an allocation that traps.
+func requireProduct(_ factors: [Int], atMost limit: Int, _ parameter: String, what: String) throws {
+    var p = 1
+    for f in factors {
+        let (r, overflow) = p.multipliedReportingOverflow(by: max(f, 0))
+        if overflow || r > limit { throw SpecError(parameter, "\(what) exceeds \(limit)") }
+        p = r
+    }
+}

@@ -11,9 +11,14 @@ public struct Evaluation: Codable, Hashable, Sendable {
     public var description: String               // how people and renderings were chosen
     /// p1: mean name loss per person (nats). 0 for random data.
     public var p1Nats: Double
-    /// p2: bioS — mean over people of the value losses summed over the counted attributes;
-    /// bioD — mean over (person, attribute) of the whole value's loss; random — mean sequence NLL.
+    /// p2 as the kind's bits formula takes it (the paper's conventions differ by kind): bioS —
+    /// mean over people of the value losses summed over the counted attributes; bioD — mean over
+    /// (person, attribute) of the whole value's loss; random — mean sequence NLL. Records use
+    /// `valueNatsPerPerson`, the same for every kind.
     public var p2Nats: Double
+    /// Mean over people of the value losses summed over every counted attribute (nats), for
+    /// every kind: bioS and random equal p2, bioD is K·p2.
+    public var valueNatsPerPerson: Double
     /// p3: bioD — mean over (person, attribute) of the first chunk's loss; 0 otherwise.
     public var p3Nats: Double
     public var valueLossNatsPerAttribute: [Double]   // mean over people, attribute order
@@ -21,7 +26,10 @@ public struct Evaluation: Codable, Hashable, Sendable {
     /// Greedy exact-match accuracy of each attribute's value (argmax at every value token).
     public var accuracyPerAttribute: [Double]
     public var meanAccuracy: Double
-    public var nameAccuracy: Double
+    /// Greedy exact-match accuracy of each name's tokens after its first: the first name token
+    /// follows end-of-text (or the domain token) and cannot be predicted, so it is left out.
+    /// Over the renderings whose name has at least two tokens (0 when none has).
+    public var nameAccuracyAfterFirstToken: Double
     /// Learned bits for the whole dataset (extrapolated to N when people were sampled).
     public var bits: LearnedBits
     /// Standard error of `bits.total` from sampling people (0 when every person was scored).
@@ -89,6 +97,43 @@ public func evaluate(model: GPT, dataset: Dataset, people: Int? = nil, rendering
                         domainToken: domainToken)
 }
 
+/// Who and what the evaluator scores: `people` (sorted dataset indices) × `samples` renderings
+/// each, in that order (`Dataset.evaluationRendering(person:sample:seed:domainToken:)`).
+public struct EvaluationPlan: Hashable, Sendable {
+    public var people: [Int]
+    public var samples: Int
+    /// How people and renderings were chosen, for the output.
+    public var description: String
+
+    /// `sampleSize`: nil scores all N, otherwise a sample of that many drawn from
+    /// deriveSeed(seed, "evaluation sample"). bioS (not simple) scores `renderings` fresh
+    /// renderings per person; every other kind its one canonical rendering.
+    public init(dataset: Dataset, people sampleSize: Int? = nil, renderings: Int = 1, seed: UInt64 = 1) {
+        let N = dataset.personCount
+        var people = Array(0..<N)
+        var description = "all \(N) people"
+        if let n = sampleSize, n < N {
+            var rng = SeededGenerator(seed: deriveSeed(seed, "evaluation sample"))
+            rng.shuffle(&people)
+            people = Array(people[0..<n]).sorted()
+            description = "a seeded sample of \(n) of \(N) people (seed \(seed))"
+        }
+        let samples: Int
+        switch dataset.spec {
+        case .bioS(let s) where !s.simple:
+            samples = max(1, renderings)
+            description += ", \(samples) fresh rendering(s) each from evaluation seed \(seed), after end-of-text"
+        case .bioS:
+            samples = 1; description += ", each person's fixed bioS-simple rendering, after end-of-text"
+        case .bioD:
+            samples = 1; description += ", canonical attribute order, after end-of-text"
+        case .random:
+            samples = 1; description += ", each sequence after end-of-text"
+        }
+        self.people = people; self.samples = samples; self.description = description
+    }
+}
+
 /// Scores `model` on `dataset` (science.md, "Learned bits"): per-person name and value losses,
 /// learned bits, accuracies. Each biography starts right after an end-of-text token; bioS is
 /// scored on `renderings` fresh renderings per person drawn from the evaluation `seed`, bioD on
@@ -101,26 +146,8 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
     let N = dataset.personCount
     let info = dataset.information
     let K = dataset.attributeNames.count
-    var people = Array(0..<N)
-    var description = "all \(N) people"
-    if let n = sampleSize, n < N {
-        var rng = SeededGenerator(seed: deriveSeed(seed, "evaluation sample"))
-        rng.shuffle(&people)
-        people = Array(people[0..<n]).sorted()
-        description = "a seeded sample of \(n) of \(N) people (seed \(seed))"
-    }
-    let samples: Int
-    switch dataset.spec {
-    case .bioS(let s) where !s.simple:
-        samples = max(1, renderings)
-        description += ", \(samples) fresh rendering(s) each from evaluation seed \(seed), after end-of-text"
-    case .bioS:
-        samples = 1; description += ", each person's fixed bioS-simple rendering, after end-of-text"
-    case .bioD:
-        samples = 1; description += ", canonical attribute order, after end-of-text"
-    case .random:
-        samples = 1; description += ", each sequence after end-of-text"
-    }
+    let plan = EvaluationPlan(dataset: dataset, people: sampleSize, renderings: renderings, seed: seed)
+    let people = plan.people, samples = plan.samples, description = plan.description
 
     let ctx = scorer.contextLength
     precondition(scorer.maxTokensPerCall >= ctx, "a scorer call must hold at least one full window")
@@ -133,7 +160,7 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
     var valueLoss = [Double](repeating: 0, count: people.count * K)
     var chunkLoss = [Double](repeating: 0, count: people.count * K)
     var valueCorrect = [Int](repeating: 0, count: K)
-    var nameCorrect = 0
+    var nameCorrect = 0, namesCounted = 0
 
     let jobs = people.indices.flatMap { i in (0..<samples).map { (i, $0) } }
     var start = 0
@@ -178,9 +205,11 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
         let w = 1 / Double(samples)
         for (r, rend) in renders.enumerated() {
             let i = jobs[start + r].0
-            let (nl, nameOK) = score(r, rend.nameSpan, rend.tokens)
-            nameLoss[i] += nl * w
-            if nameOK && !rend.nameSpan.isEmpty { nameCorrect += 1 }
+            nameLoss[i] += score(r, rend.nameSpan, rend.tokens).0 * w
+            if rend.nameSpan.count >= 2 {
+                namesCounted += 1
+                if score(r, rend.nameSpan.dropFirst(), rend.tokens).1 { nameCorrect += 1 }
+            }
             for a in 0..<K {
                 let (vl, ok) = score(r, rend.valueSpans[a], rend.tokens)
                 valueLoss[i * K + a] += vl * w
@@ -244,9 +273,10 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
 
     let accuracy = valueCorrect.map { Double($0) / scoredRenderings }
     return Evaluation(peopleScored: people.count, people: N, renderingsPerPerson: samples, description: description,
-                      p1Nats: p1, p2Nats: p2, p3Nats: p3, valueLossNatsPerAttribute: perAttribute,
+                      p1Nats: p1, p2Nats: p2, valueNatsPerPerson: perAttribute.reduce(0, +), p3Nats: p3,
+                      valueLossNatsPerAttribute: perAttribute,
                       attributeNames: dataset.attributeNames, accuracyPerAttribute: accuracy,
                       meanAccuracy: accuracy.reduce(0, +) / Double(max(K, 1)),
-                      nameAccuracy: Double(nameCorrect) / scoredRenderings,
+                      nameAccuracyAfterFirstToken: namesCounted > 0 ? Double(nameCorrect) / Double(namesCounted) : 0,
                       bits: bits, bitsStandardError: standardError, datasetBits: info.total)
 }

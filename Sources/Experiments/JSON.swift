@@ -548,7 +548,7 @@ struct UnkeyedTree: UnkeyedDecodingContainer {
 }
 
 /// Levenshtein distance, for "did you mean" hints on unknown keys.
-func editDistance(_ a: String, _ b: String) -> Int {
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.lowercased()), b = Array(b.lowercased())
     if a.isEmpty { return b.count }
     var row = Array(0...b.count)

@@ -1,6 +1,7 @@
 import Biographies
 import Capacity
 import Foundation
+import Kernels
 import Transformer
 
 /// One run of a scenario: everything needed to train and evaluate it, self-describing.
@@ -45,22 +46,13 @@ public struct RunSpec: Codable, Hashable, Sendable {
     public var learningRate: Float { training.peakLearningRate }
 }
 
-extension DatasetSpec {
-    /// N: people (bioS, bioD) or sequences (random).
-    public var people: Int {
-        switch self {
-        case .bioS(let c): return c.people
-        case .bioD(let c): return c.people
-        case .random(let c): return c.sequences
-        }
-    }
-    public var kindName: String {
-        switch self {
-        case .bioS: return "bioS"
-        case .bioD: return "bioD"
-        case .random: return "random"
-        }
-    }
+extension RunSpec {
+    /// Seed of the run's useful dataset (people, names, values): every draw of `makeDataset()`.
+    public var datasetSeed: UInt64 { deriveSeed(seed, "dataset") }
+    /// Seed of the run's training stream (`TokenStream`): rendering, shuffles, junk positions.
+    public var streamSeed: UInt64 { deriveSeed(seed, "stream") }
+    /// Seed of the model's initial weights.
+    public var initSeed: UInt64 { deriveSeed(seed, "init") }
 }
 
 public enum RunStatus: String, Codable, Sendable {
@@ -83,10 +75,18 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public var paramsTotal: Int
     /// Mean over people of the name loss, in nats summed over the name's tokens (bioS, bioD).
     public var p1Nats: Double?
-    /// Mean over people of the summed value losses, in nats (bioS: six attributes; bioD: K).
-    public var p2Nats: Double?
-    /// bioD: mean loss of the first chunk of each value, in nats.
+    /// Mean over people of the value losses summed over every counted attribute, in nats: one
+    /// convention for every kind (bioS: six attributes; bioD: all K, i.e. K times the paper's
+    /// per-attribute p2; random: the whole sequence's NLL). Lines written before this field read
+    /// their `p2Nats` into it, bioD's multiplied by K.
+    public var valueNatsPerPerson: Double?
+    /// bioD: mean over (person, attribute) of the first chunk's loss, in nats (the paper's p3).
     public var p3Nats: Double?
+    /// Only while decoding a line written before `valueNatsPerPerson`: its `p2Nats`, whose meaning
+    /// depended on the kind (`RunRecord` converts it). Never written.
+    var legacyP2Nats: Double? = nil
+    /// The value loss per person (nats), under the name the report's `p2` column reads.
+    public var p2Nats: Double? { valueNatsPerPerson }
     public var bits: LearnedBits
     /// The data's information content, in bits (so R_max = dataBits / paramsPaper).
     public var dataBits: Double
@@ -113,13 +113,20 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public var stoppedAtStep: Int? = nil
     public var stopReason: String? = nil
 
+    enum CodingKeys: String, CodingKey {
+        case paramsPaper, paramsTotal, p1Nats, valueNatsPerPerson, p3Nats, legacyP2Nats = "p2Nats", bits, dataBits
+        case capacityRatio, capacityRatioMax, accuracy, meanAccuracy, peopleScored, tokensTrained, steps
+        case tokensPerSecond, finalLossNatsPerToken, evaluation, quantized, stoppedAtStep, stopReason
+    }
+
     /// R, R_max and the mean accuracy are computed here, so they always agree with their parts.
+    /// `p2Nats`: the value loss per person, summed over every counted attribute (nats).
     public init(paramsPaper: Int, paramsTotal: Int, p1Nats: Double?, p2Nats: Double?, p3Nats: Double?,
                 bits: LearnedBits, dataBits: Double, accuracy: [AttributeAccuracy], peopleScored: Int,
                 tokensTrained: Int, steps: Int, tokensPerSecond: Double, finalLossNatsPerToken: Double,
                 evaluation: String) {
         self.paramsPaper = paramsPaper; self.paramsTotal = paramsTotal
-        self.p1Nats = p1Nats; self.p2Nats = p2Nats; self.p3Nats = p3Nats
+        self.p1Nats = p1Nats; self.valueNatsPerPerson = p2Nats; self.p3Nats = p3Nats
         self.bits = bits; self.dataBits = dataBits
         self.capacityRatio = paramsPaper > 0 ? bits.total / Double(paramsPaper) : 0
         self.capacityRatioMax = paramsPaper > 0 ? dataBits / Double(paramsPaper) : 0
@@ -162,6 +169,14 @@ public struct RunRecord: Codable, Hashable, Sendable {
     /// Why the run failed (nil when ok).
     public var reason: String?
     public var seed: UInt64
+    /// The seeds derived from `seed` (`RunSpec.datasetSeed`, `streamSeed`, `initSeed`), written
+    /// out so a run's data can be rebuilt elsewhere (`capacity export`); nil in older lines.
+    public var datasetSeed: UInt64?
+    public var streamSeed: UInt64?
+    public var initSeed: UInt64?
+    /// The run's spec. In lines written since the records started to say what trained, `model`
+    /// holds the vocabulary size and context length the model was built with (older lines: 0 for
+    /// the vocabulary, which meant "from the dataset").
     public var spec: RunSpec
     /// Wall-clock time of the whole run (data, training, evaluation), in seconds.
     public var wallSeconds: Double
@@ -173,11 +188,48 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public init(spec: RunSpec, metrics: RunMetrics, wallSeconds: Double, finishedAt: Date = Date()) {
         self.key = spec.key; self.status = .ok; self.reason = nil; self.seed = spec.seed; self.spec = spec
         self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = metrics
+        setDerivedSeeds()
     }
 
     public init(spec: RunSpec, failure reason: String, wallSeconds: Double, finishedAt: Date = Date()) {
         self.key = spec.key; self.status = .failed; self.reason = reason; self.seed = spec.seed; self.spec = spec
         self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = nil
+        setDerivedSeeds()
+    }
+
+    private mutating func setDerivedSeeds() {
+        datasetSeed = spec.datasetSeed; streamSeed = spec.streamSeed; initSeed = spec.initSeed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, key, status, reason, seed, datasetSeed, streamSeed, initSeed, spec, wallSeconds, finishedAt, metrics
+    }
+
+    /// Reads every line format written so far: the derived seeds are optional, and a line from
+    /// before `valueNatsPerPerson` has its per-kind `p2Nats` converted (bioD's was per attribute).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decodeIfPresent(Int.self, forKey: .format) ?? 1
+        key = try c.decode(String.self, forKey: .key)
+        status = try c.decode(RunStatus.self, forKey: .status)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        datasetSeed = try c.decodeIfPresent(UInt64.self, forKey: .datasetSeed)
+        streamSeed = try c.decodeIfPresent(UInt64.self, forKey: .streamSeed)
+        initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed)
+        spec = try c.decode(RunSpec.self, forKey: .spec)
+        wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
+        finishedAt = try c.decode(String.self, forKey: .finishedAt)
+        metrics = try c.decodeIfPresent(RunMetrics.self, forKey: .metrics)
+        if var m = metrics, let legacy = m.legacyP2Nats {
+            if m.valueNatsPerPerson == nil {
+                // Old lines held the per-kind p2 of the bits formula: bioD's per (person, attribute).
+                if case .bioD(let d) = spec.dataset { m.valueNatsPerPerson = legacy * Double(d.attributes) }
+                else { m.valueNatsPerPerson = legacy }
+            }
+            m.legacyP2Nats = nil
+            metrics = m
+        }
     }
 }
 

@@ -16,6 +16,8 @@ public struct RunExecutor: Sendable {
     /// Asked now and then during training for the cores the run may use now (a sweep's last
     /// runs take over the cores of finished ones). Results do not depend on it.
     public var currentThreads: (@Sendable () -> Int)?
+    /// Tests: called with every batch of windows the run trains on (inputs, targets [B × T], windows).
+    var observeWindows: (@Sendable (_ inputs: [Int32], _ targets: [Int32], _ windows: Int) -> Void)?
 
     public init(threads: Int, checkpointDirectory: URL? = nil, currentThreads: (@Sendable () -> Int)? = nil) {
         self.threads = threads; self.checkpointDirectory = checkpointDirectory; self.currentThreads = currentThreads
@@ -24,8 +26,11 @@ public struct RunExecutor: Sendable {
     public func run(_ spec: RunSpec, progress: ProgressDisplay?) -> RunRecord {
         let start = Date()
         do {
-            let metrics = try trainAndEvaluate(spec, progress: progress)
-            return RunRecord(spec: spec, metrics: metrics, wallSeconds: Date().timeIntervalSince(start))
+            let (metrics, trained) = try trainAndEvaluate(spec, progress: progress)
+            // The record says what trained: the model's vocabulary and context come from the data.
+            var recorded = spec
+            recorded.model = trained
+            return RunRecord(spec: recorded, metrics: metrics, wallSeconds: Date().timeIntervalSince(start))
         } catch {
             return RunRecord(spec: spec, failure: "\(error)", wallSeconds: Date().timeIntervalSince(start))
         }
@@ -33,16 +38,14 @@ public struct RunExecutor: Sendable {
 
     struct Diverged: Error, CustomStringConvertible { let description: String }
 
-    func trainAndEvaluate(_ spec: RunSpec, progress: ProgressDisplay?) throws -> RunMetrics {
+    /// The metrics, and the model config as trained (vocabulary and context filled in).
+    func trainAndEvaluate(_ spec: RunSpec, progress: ProgressDisplay?) throws -> (RunMetrics, ModelConfig) {
         let dataset = try spec.makeDataset()
-        let streamSeed = deriveSeed(spec.seed, "stream")
-        let stream = try TokenStream(dataset: dataset, config: spec.stream, seed: streamSeed, threads: threads)
-        var modelConfig = spec.model
-        modelConfig.vocabularySize = dataset.tokenizer.count
-        modelConfig.contextLength = spec.stream.contextLength
+        let stream = try spec.makeStream(dataset: dataset, threads: threads)
+        let modelConfig = spec.trainedModel(vocabularySize: dataset.tokenizer.count)
         let B = spec.training.batchWindows, T = spec.stream.contextLength
         let totalSteps = (stream.windowCount + B - 1) / B
-        let model = GPT(config: modelConfig, maxBatch: B, seed: deriveSeed(spec.seed, "init"), threads: threads)
+        let model = GPT(config: modelConfig, maxBatch: B, seed: spec.initSeed, threads: threads)
         let trainer = Trainer(model: model, training: spec.training, totalSteps: totalSteps)
 
         // [B × T] token windows, reused every step.
@@ -60,6 +63,7 @@ public struct RunExecutor: Sendable {
                 targets.withUnsafeMutableBufferPointer { t in stream.nextWindows(B, inputs: i.baseAddress!, targets: t.baseAddress!) }
             }
             if windows == 0 { break }
+            observeWindows?(inputs, targets, windows)
             let loss = Double(trainer.step(inputs: inputs, targets: targets, batch: windows))
             recent[step % recent.count] = loss
             guard loss.isFinite else { throw Diverged(description: "training loss became \(loss) at step \(step + 1)") }
@@ -103,7 +107,6 @@ public struct RunExecutor: Sendable {
         let accuracy = zip(evaluation.attributeNames, evaluation.accuracyPerAttribute).map {
             AttributeAccuracy(attribute: $0, accuracy: $1)
         }
-        let kind = spec.dataset.kindName
         // Post-training quantization: the same evaluation on a quantized copy of the weights
         // (the trained fp32 model itself is never modified).
         var quantized: [QuantizedMetrics] = []
@@ -115,8 +118,8 @@ public struct RunExecutor: Sendable {
                                               storedBitsPerParameter: QuantizedStorage(layout: model.layout, bits: bits).bitsPerParameter))
         }
         var metrics = RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
-                          p1Nats: kind == "random" ? nil : evaluation.p1Nats, p2Nats: evaluation.p2Nats,
-                          p3Nats: kind == "bioD" ? evaluation.p3Nats : nil,
+                          p1Nats: spec.dataset.hasNames ? evaluation.p1Nats : nil, p2Nats: evaluation.valueNatsPerPerson,
+                          p3Nats: spec.dataset.hasChunks ? evaluation.p3Nats : nil,
                           bits: evaluation.bits, dataBits: evaluation.datasetBits, accuracy: accuracy,
                           peopleScored: evaluation.peopleScored, tokensTrained: stream.tokensTrained,
                           steps: trainer.stepsDone, tokensPerSecond: Double(stream.tokensTrained) / max(trainSeconds, 1e-9),
@@ -126,14 +129,28 @@ public struct RunExecutor: Sendable {
             metrics.stoppedAtStep = stoppedAtStep
             metrics.stopReason = plateau.reason
         }
-        return metrics
+        return (metrics, modelConfig)
     }
 }
 
 extension RunSpec {
     /// The run's useful dataset, exactly as training saw it (its seed derives from the run seed).
     public func makeDataset() throws -> Dataset {
-        try Dataset(spec: dataset, seed: deriveSeed(seed, "dataset"), stream: stream)
+        try Dataset(spec: dataset, seed: datasetSeed, stream: stream)
+    }
+
+    /// The run's training stream, exactly as training saw it, over `makeDataset()`'s dataset.
+    public func makeStream(dataset: Dataset, threads: Int = 1) throws -> TokenStream {
+        try TokenStream(dataset: dataset, config: stream, seed: streamSeed, threads: threads)
+    }
+
+    /// The model as it trains: its vocabulary is the dataset's (`vocabularySize` tokens) and its
+    /// context the training windows' length (the loader allows no other values).
+    public func trainedModel(vocabularySize: Int) -> ModelConfig {
+        var m = model
+        m.vocabularySize = vocabularySize
+        m.contextLength = stream.contextLength
+        return m
     }
 }
 

@@ -52,7 +52,8 @@ import Transformer
 ///   (default true); for `moe` only: `experts` (32), `trainingCapacityFactor` (2),
 ///   `evaluationCapacityFactor` (8), `loadBalancingCoefficient` (0.01)) plus optional `label`
 ///   (replaces `gpt2` in keys), `learningRates` (this model's learning rates) and `training`
-///   (overrides). When `contextLength` is absent the model takes the training windows' length.
+///   (overrides). A model's context is the training windows' length and its vocabulary the
+///   dataset's: `contextLength` may only repeat the former and `vocabularySize` only be 0.
 /// - **Grids**: in a dataset or model object, any field written as a list instead of a single
 ///   value is a grid axis: `{"layers": 2, "heads": [1, 2], "width": [16, 32, 64]}` is six models.
 ///   Axes nest in the order they are written (the first is the outermost).
@@ -83,6 +84,8 @@ import Transformer
 /// that differs between runs of the scenario also appears in the key (`-D64`, `-bw2`, `-wd0.02`),
 /// so keys are unique. Unknown keys, wrong types and impossible values are errors naming the
 /// file and key path: `scenarios/x.json: models[1].width[2]: expected a positive integer, found -3`.
+/// `null` is never a value: an optional key takes its default only when absent.
+/// The full reference, with every default, is docs/scenarios.md.
 public struct Scenario: Sendable {
     public var name: String
     public var description: String

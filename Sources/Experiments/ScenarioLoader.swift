@@ -207,6 +207,7 @@ struct ScenarioLoader {
             throw ScenarioError(file: file, path: "", message: "invalid JSON at line \(e.line), column \(e.column): \(e.message)")
         }
         guard case .object = root else { throw fail([], "expected a JSON object at the top level, found \(root.quoted)") }
+        try rejectNulls(root, at: [])
         let top = try decode(ScenarioFile.self, root, at: [])
         let name = top.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         try checkName(name, [PathKey("name")], what: "a name")
@@ -259,10 +260,13 @@ struct ScenarioLoader {
                 }
                 let context = settings.contextLength ?? 128
                 var model = mEntry.config
+                // A model's context is its training windows' length: the runner builds it so.
                 if m.object["contextLength"] == nil {
                     model.contextLength = context
                 } else if model.contextLength < context {
                     throw fail(m.filePath("contextLength"), "expected at least the training windows' length (\(context)), found \(model.contextLength)")
+                } else if model.contextLength > context {
+                    throw fail(m.filePath("contextLength"), "expected the training windows' length (\(context); set training.contextLength to change it), found \(model.contextLength)")
                 }
                 let rates = settings.learningRates ?? [settings.config.peakLearningRate]
                 if expansion.count + exposures.count * rates.count * top.seeds.count * junkChoices.count > Self.maximumRuns {
@@ -400,6 +404,17 @@ struct ScenarioLoader {
         return o
     }
 
+    /// The null rule: `null` is never a value. An optional key takes its default only when it is
+    /// absent, so `"lastNames": null` is an error like `"attributes": null`.
+    func rejectNulls(_ value: JSON, at path: [CodingKey]) throws {
+        switch value {
+        case .null: throw fail(path, "expected a value, found null (omit an optional key to take its default)")
+        case .array(let items): for (i, v) in items.enumerated() { try rejectNulls(v, at: path + [PathKey(index: i)]) }
+        case .object(let o): for k in o.keys { try rejectNulls(o[k]!, at: path + [PathKey(k)]) }
+        default: break
+        }
+    }
+
     // MARK: Semantic checks
 
     func checkName(_ name: String, _ path: [CodingKey], what: String) throws {
@@ -469,7 +484,8 @@ struct ScenarioLoader {
         try check("heads", m.heads > 0, "a positive integer")
         try check("width", m.width > 0, "a positive integer")
         try check("width", m.width % m.heads == 0, "a multiple of heads (\(m.heads))")
-        try check("vocabularySize", m.vocabularySize >= 0, "a non-negative integer (0: from the dataset)")
+        // The vocabulary is the dataset's (its words and special tokens); nothing else trains.
+        try check("vocabularySize", m.vocabularySize == 0, "0 or no key (the vocabulary is the dataset's)")
         try check("contextLength", m.contextLength >= 2, "an integer of at least 2")
         try check("rotaryBase", m.rotaryBase > 0, "a positive number")
         // Mixture-of-experts settings mean nothing for a dense MLP: a typo'd "mlp" should not
@@ -510,4 +526,17 @@ struct ScenarioLoader {
         }
         return out
     }
+}
+
+/// The scenario files' strict JSON reading for any other input (`capacity generate`'s dataset spec,
+/// the run spec in a checkpoint): syntax errors with line and column, no `null`, wrong types and
+/// unknown keys named with `file` and the key path. Throws `ScenarioError`.
+public func decodeStrictJSON<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
+    let loader = ScenarioLoader(file: file)
+    let root: JSON
+    do { root = try JSONParser.parse(data) } catch let e as JSONSyntaxError {
+        throw ScenarioError(file: file, path: "", message: "invalid JSON at line \(e.line), column \(e.column): \(e.message)")
+    }
+    try loader.rejectNulls(root, at: [])
+    return try loader.decode(type, root, at: [])
 }

@@ -29,12 +29,33 @@ struct Arguments {
         }
     }
 
-    func int(_ name: String, default d: Int) throws -> Int {
+    /// An integer option within `range` (the default is not checked). Every integer option goes
+    /// through here, so no value, however large or negative, reaches code that could trap on it.
+    func int(_ name: String, default d: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let s = options[name] else { return d }
-        guard let v = Int(s) else { throw CLIError("--\(name): expected an integer, found \"\(s)\"") }
+        guard let v = Int(s), range.contains(v) else {
+            throw CLIError("--\(name): expected \(Self.describe(range)), found \"\(s)\"")
+        }
         return v
     }
+
+    /// A seed: any UInt64, 0 ... 18446744073709551615.
+    func seed(_ name: String, default d: UInt64) throws -> UInt64 {
+        guard let s = options[name] else { return d }
+        guard let v = UInt64(s) else {
+            throw CLIError("--\(name): expected an integer from 0 to \(UInt64.max), found \"\(s)\"")
+        }
+        return v
+    }
+
+    static func describe(_ r: ClosedRange<Int>) -> String {
+        if r.upperBound == Int.max { return r.lowerBound == 1 ? "a positive integer" : "an integer of at least \(r.lowerBound)" }
+        return "an integer from \(r.lowerBound) to \(r.upperBound)"
+    }
 }
+
+/// The most threads or cores an option accepts (far above any machine; a guard against typos).
+let maximumThreads = 4096
 
 struct CLIError: Error, CustomStringConvertible {
     let description: String

@@ -28,9 +28,9 @@ enum BenchCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["threads", "steps"], flags: ["json", "gemm", "help"])
         if a.switches.contains("help") { print(help); return }
-        let threads = try a.int("threads", default: availableCores)
-        let steps = try a.int("steps", default: 20)
-        guard threads >= 1, steps >= 1 else { throw CLIError("bench: --threads and --steps must be positive") }
+        let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
+        let steps = try a.int("steps", default: 20, in: 1...1_000_000)
+        guard a.positionals.isEmpty else { throw CLIError("bench: unexpected argument \"\(a.positionals[0])\"") }
         let peak = measurePeakGFLOPS(threads: threads)
         let json = a.switches.contains("json")
         if a.switches.contains("gemm") {

@@ -32,8 +32,7 @@ enum RunCommand {
         let path = a.positionals[0]
         let scenario = try Scenario.load(path: path)
         let shard = try a.options["shard"].map { try Shard(parsing: $0) }
-        let cores = try a.int("cores", default: availableCores)
-        guard cores >= 1 else { throw CLIError("--cores: expected a positive integer, found \(cores)") }
+        let cores = try a.int("cores", default: availableCores, in: 1...maximumThreads)
         let root = URL(fileURLWithPath: a.options["results"] ?? "results")
         let store = ResultStore(resultsRoot: root, scenario: scenario.name, shard: shard)
         if a.switches.contains("dry-run") {
@@ -94,8 +93,9 @@ enum EvaluateCommand {
     stored in the checkpoint): name and value losses (nats), learned bits, R and accuracies.
 
       --people N        score a seeded sample of N people (default: the run's evaluation setting)
-      --renderings R    fresh renderings per person (bioS)
-      --seed S          evaluation seed
+      --renderings R    fresh renderings per person (bioS; default: the run's setting)
+      --seed S          evaluation seed, 0 ... 2^64-1 (default: the run's)
+      --threads N       cores to use (default: all)
       --json            print the evaluation as JSON
     """
 
@@ -104,17 +104,21 @@ enum EvaluateCommand {
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("evaluate: expected one checkpoint file\n\n\(help)") }
         let path = a.positionals[0]
-        let threads = try a.int("threads", default: availableCores)
+        let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no such file") }
         let (model, header) = try loadCheckpoint(path, threads: threads)
         guard let json = header.metadata["run"] else {
             throw CLIError("\(path): checkpoint has no run spec (metadata \"run\"); it was not saved by `capacity run`")
         }
-        let spec = try JSONDecoder().decode(RunSpec.self, from: Data(json.utf8))
+        let spec = try decodeStrictJSON(RunSpec.self, from: Data(json.utf8), file: "\(path) (metadata \"run\")")
         let dataset = try spec.makeDataset()
+        guard model.config.vocabularySize == dataset.tokenizer.count else {
+            throw CLIError("\(path): the model's vocabulary (\(model.config.vocabularySize) tokens) is not its run's dataset's (\(dataset.tokenizer.count))")
+        }
         var people = spec.evaluation.sampleSize
-        if let n = a.options["people"] { guard let v = Int(n), v > 0 else { throw CLIError("--people: expected a positive integer, found \"\(n)\"") }; people = v }
-        let renderings = try a.int("renderings", default: spec.evaluation.renderings)
-        let seed = UInt64(try a.int("seed", default: Int(spec.evaluation.seed)))
+        if a.options["people"] != nil { people = try a.int("people", default: 0, in: 1...Int.max) }
+        let renderings = try a.int("renderings", default: spec.evaluation.renderings, in: 1...1_000_000)
+        let seed = try a.seed("seed", default: spec.evaluation.seed)
         let e = try evaluate(model: model, dataset: dataset, people: people, renderings: renderings, seed: seed,
                              domainToken: spec.stream.domainToken, threads: threads)
         let used = Set(dataset.usedTokenIDs).count
@@ -125,7 +129,8 @@ enum EvaluateCommand {
             return
         }
         print("run \(spec.key) · \(header.steps) steps · \(e.description)")
-        print(String(format: "p1 (name) %.3f nats · p2 (value) %.3f nats · p3 (first chunk) %.3f nats", e.p1Nats, e.p2Nats, e.p3Nats))
+        print(String(format: "p1 (name) %.3f nats · value loss %.3f nats per person (p2 %.3f as the bits formula takes it) · p3 (first chunk) %.3f nats",
+                     e.p1Nats, e.valueNatsPerPerson, e.p2Nats, e.p3Nats))
         print(String(format: "learned bits %.0f ± %.0f (name %.0f, value %.0f, diversity %.0f) of %.0f in the data",
                      e.bits.total, e.bitsStandardError, e.bits.name, e.bits.value, e.bits.diversity, e.datasetBits))
         print(String(format: "params %d (paper count; %d total) · R = %.3f bits/param · R_max = %.3f",
@@ -144,10 +149,14 @@ enum GenerateCommand {
       capacity generate '{"kind": "bioD", "people": 100, "attributes": 6, "diversity": 256, "alphabet": 256}' --out d.jsonl
       capacity generate '{"kind": "bioS", "people": 1000}' --exposures 2 --out bios.jsonl
 
+      --out FILE        where to write (required)
       --exposures E     biographies per person in the stream (default 1)
       --context T       window length in tokens (default 128)
-      --seed S          dataset and stream seed (default 1)
+      --seed S          dataset and stream seed, 0 ... 2^64-1 (default 1)
       --domain-token    a domain token opens every biography
+
+    To get exactly what a recorded run trained on (its dataset and stream seeds differ), use
+    `capacity export RESULTS_DIR KEY --out FILE.jsonl`.
     """
 
     static func run(_ args: [String]) throws {
@@ -155,14 +164,18 @@ enum GenerateCommand {
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1, let out = a.options["out"] else { throw CLIError("generate: expected a dataset spec and --out FILE\n\n\(help)") }
         let source = a.positionals[0]
-        let text = source.trimmingCharacters(in: .whitespaces).hasPrefix("{") ? source
-            : try String(contentsOfFile: source, encoding: .utf8)
-        let spec: DatasetSpec
-        do { spec = try JSONDecoder().decode(DatasetSpec.self, from: Data(text.utf8)) }
-        catch { throw CLIError("\(source.hasPrefix("{") ? "dataset spec" : source): \(describeDecodingError(error))") }
-        let stream = StreamConfig(exposures: try a.int("exposures", default: 1), contextLength: try a.int("context", default: 128),
+        let inline = source.trimmingCharacters(in: .whitespaces).hasPrefix("{")
+        let data: Data
+        if inline { data = Data(source.utf8) }
+        else {
+            guard let d = FileManager.default.contents(atPath: source) else { throw CLIError("\(source): cannot read the file") }
+            data = d
+        }
+        let spec = try decodeStrictJSON(DatasetSpec.self, from: data, file: inline ? "dataset spec" : source)
+        let stream = StreamConfig(exposures: try a.int("exposures", default: 1, in: 1...1_000_000),
+                                  contextLength: try a.int("context", default: 128, in: 2...1_000_000),
                                   domainToken: a.switches.contains("domain-token"))
-        let seed = UInt64(try a.int("seed", default: 1))
+        let seed = try a.seed("seed", default: 1)
         let dataset = try Dataset(spec: spec, seed: seed, stream: stream)
         let start = Date()
         let summary = try writeJSONL(dataset: dataset, stream: stream, seed: seed, to: out)
@@ -172,17 +185,41 @@ enum GenerateCommand {
     }
 }
 
-/// A DecodingError as "key.path: what was wrong".
-func describeDecodingError(_ error: Error) -> String {
-    func path(_ p: [CodingKey]) -> String {
-        p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-    }
-    switch error as? DecodingError {
-    case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-        return (c.codingPath.isEmpty ? "" : path(c.codingPath) + ": ") + c.debugDescription
-    case .keyNotFound(let k, let c):
-        return path(c.codingPath + [k]) + ": required key is missing"
-    default:
-        return "\(error)"
+enum ExportCommand {
+    static let help = """
+    capacity export RESULTS_DIR KEY --out FILE.jsonl
+
+    Writes exactly what a recorded run trained on and is scored on, rebuilt from the spec and seeds
+    in its runs*.jsonl line, so another program can train and score the same run token for token:
+    a header (seeds, spec, the model as trained, vocabulary, window counts, recorded metrics),
+    one line per rendering the evaluator scores (tokens, name and value spans), then one line per
+    training window in stream order (T + 1 token ids; junk windows and domain tokens included).
+    The format is described in docs/export.md. E.g.
+      capacity export results/quick bioD-N500-gpt2-2-1-16-E1000-lr0.01-s1 --out run.jsonl
+
+      --out FILE        where to write (required)
+    """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["out"], flags: ["help"])
+        if a.switches.contains("help") { print(help); return }
+        guard a.positionals.count == 2, let out = a.options["out"] else {
+            throw CLIError("export: expected a results directory, a run key and --out FILE\n\n\(help)")
+        }
+        let dir = URL(fileURLWithPath: a.positionals[0]), key = a.positionals[1]
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("\(dir.path): no such results directory")
+        }
+        let loaded = try ResultStore.load(directory: dir)
+        guard let record = loaded.records.first(where: { $0.key == key }) else {
+            let keys = loaded.records.map(\.key)
+            let near = keys.min { editDistance($0, key) < editDistance($1, key) }
+            throw CLIError("\(dir.path): no run \"\(key)\" in \(keys.count) recorded run(s)" + (near.map { " (nearest: \($0))" } ?? ""))
+        }
+        let start = Date()
+        let summary = try exportRun(record, to: out)
+        print("\(out): run \(key) · \(summary.scoredRenderings) scored renderings · \(summary.windows) training windows · "
+              + "\(summary.bytes) bytes · " + String(format: "%.1f s", Date().timeIntervalSince(start)))
     }
 }

@@ -9,13 +9,23 @@ usage: capacity <command> [options]     (capacity <command> --help for details)
   report DIR         write report.md, runs.csv and SVG plots from results/<scenario>
   evaluate CKPT      score a checkpoint against its dataset in learned bits
   generate           write a dataset as JSON Lines (text, token ids, spans)
+  export DIR KEY     write what a recorded run trained on and is scored on, as JSON Lines
   bench              training throughput and % of this machine's peak
+
+  --version          print the version
 """
+
+/// The tool's version; results and export files carry their own format numbers.
+let version = "capacity 0.1.0 (runs.jsonl format 1, export format capacity.export.v1)"
 
 let argv = Array(CommandLine.arguments.dropFirst())
 guard let command = argv.first, !["-h", "--help", "help"].contains(command) else {
     print(usage)
     exit(argv.isEmpty ? 2 : 0)
+}
+if command == "--version" || command == "version" {
+    print(version)
+    exit(0)
 }
 let rest = Array(argv.dropFirst())
 do {
@@ -24,6 +34,7 @@ do {
     case "report": try ReportCommand.run(rest)
     case "evaluate": try EvaluateCommand.run(rest)
     case "generate": try GenerateCommand.run(rest)
+    case "export": try ExportCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     default: throw CLIError("unknown command \"\(command)\"\n\n\(usage)")
     }
