@@ -25,7 +25,7 @@ bench: build
 
 # The paper's experiments at CPU scale (results/README.md compares them with the paper).
 # A rerun skips finished runs; each scenario states its measured wall time in its report.
-REPRODUCE := exposures-1000 exposures-100 size-vs-passes junk bios
+REPRODUCE := exposures-1000 exposures-100 size-vs-passes junk bios architectures quantization moe memorization
 
 reproduce: build
 	@for s in $(REPRODUCE); do $(BIN) run scenarios/$$s.json --no-checkpoints || exit $$?; done

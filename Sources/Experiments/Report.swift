@@ -96,7 +96,7 @@ public enum Report {
 
         let tuned = a.families.filter { $0.configurations.count > 1 }
         if !tuned.isEmpty {
-            md += "\n## Learning rates\n\nR (mean over seeds) at each learning rate; the best is kept in the tables and plots.\n\n"
+            md += "\n## Learning rates\n\nR (mean over seeds) at each learning rate. The best, kept in the tables and plots, has the highest mean R over the seeds every rate ran with: with a learning-rate search, the scan seed's R.\n\n"
             md += table(["model", "dataset", "exposures", "R by learning rate", "best lr"], tuned.map { f in
                 let rates = f.configurations.map { c in
                     let r = "\(c.spec.learningRate): \(fixed(c.R.mean, 3))"

@@ -178,7 +178,7 @@ extension Report {
     /// memorizes over the dataset sizes (mean over seeds), and α the slope of capacity against
     /// all parameters (least squares through the origin), per training precision.
     static func memorizationTable(_ a: Analysis) -> String {
-        let random = a.configurations.filter { $0.spec.dataset.kindName == "random" }
+        let random = a.configurations.filter { if case .random = $0.spec.dataset { return true } else { return false } }
         guard !random.isEmpty else { return "" }
         func model(_ c: Analysis.Configuration) -> String { c.spec.modelLabel + " · " + c.spec.training.weightPrecision.rawValue }
         var order: [String] = [], best: [String: Analysis.Configuration] = [:]
