@@ -59,26 +59,15 @@ public struct DryRun: Sendable {
         var afterScan = Set<String>(), standIns = Set<String>(), notChosen = Set<String>()
         var phases: [[String]] = [mine.filter { pending.contains($0.key) }.map(\.key)]
         if let search = scenario.learningRateSearch {
-            let records = try ResultStore.load(directory: store.directory).records
-            let best = ScenarioRunner.bestRates(scenario, seed: search.seed, records: records)
-            let scanKeys = Set(scenario.runs.filter { $0.replicate == search.seed }.map(\.key))
-            let scanPending = mine.filter { pending.contains($0.key) && scanKeys.contains($0.key) }
-            let families = Set(scanPending.map(\.family))
-            var later: [String] = []
-            for r in mine where pending.contains(r.key) && !scanKeys.contains(r.key) {
-                // A family with unfinished scan runs decides its rate only after them.
-                if families.contains(r.family) || best[r.family] == nil {
-                    // One run per (family, seed) will train; the first rate's stands in for it.
-                    afterScan.insert(r.key)
-                    let standIn = mine.first { $0.family == r.family && $0.replicate == r.replicate && pending.contains($0.key) }
-                    if standIn?.key == r.key { standIns.insert(r.key); later.append(r.key) }
-                } else if best[r.family] == r.learningRate {
-                    later.append(r.key)
-                } else {
-                    notChosen.insert(r.key)
-                }
-            }
-            phases = [scanPending.map(\.key), later]
+            let split = RateSearchPhases(scenario, seed: search.seed, pending: mine.filter { pending.contains($0.key) },
+                                         records: try ResultStore.load(directory: store.directory).records)
+            afterScan = Set(split.undecided.map(\.key))
+            notChosen = Set(split.notChosen.map(\.key))
+            // One run per (family, seed) waiting for the scan will train; the first rate's stands in for it.
+            var seen = Set<String>()
+            for r in split.undecided where seen.insert("\(r.family)|\(r.replicate)").inserted { standIns.insert(r.key) }
+            let later = Set(split.chosen.map(\.key)).union(standIns)
+            phases = [split.scanning.map(\.key), mine.filter { later.contains($0.key) }.map(\.key)]
         }
 
         var runs: [Run] = []

@@ -188,22 +188,20 @@ public struct ScenarioRunner {
             return Summary(total: mine.count, skipped: mine.count - pending.count, finished: done.finished, failed: done.failed)
         }
         // Two phases: the scan seed at every rate, then the other seeds at each family's best rate.
-        let scans = Set(scenario.runs.filter { $0.replicate == search.seed }.map(\.key))
-        let scanning = pending.filter { scans.contains($0.key) }
-        let waiting = pending.filter { !scans.contains($0.key) }
+        let scanning = pending.filter { $0.replicate == search.seed }
+        let waiting = pending.filter { $0.replicate != search.seed }
         progress?.log("\(scenario.name) · learning-rate scan with seed \(search.seed): \(scanning.count) run(s) to do;"
                       + " then up to \(waiting.count) run(s) of other seeds at each family's best rate"
                       + " (\(mine.count - pending.count) already finished)")
         let first = try execute(scanning, store: store, progress: progress)
-        let best = try Self.bestRates(scenario, seed: search.seed, records: ResultStore.load(directory: store.directory).records)
-        let chosen = waiting.filter { best[$0.family] == $0.learningRate }
-        let undecided = Set(waiting.filter { best[$0.family] == nil }.map(\.family))
-        for f in undecided.sorted() {
+        let after = RateSearchPhases(scenario, seed: search.seed, pending: waiting,
+                                     records: try ResultStore.load(directory: store.directory).records)
+        for f in unique(after.undecided.map(\.family)).sorted() {
             progress?.log("\(f): scan with seed \(search.seed) not complete (or every scan run failed); its other seeds wait for a rerun")
         }
-        progress?.log("\(scenario.name) · \(chosen.count) run(s) of other seeds at the best rates"
-                      + " (\(waiting.count - chosen.count) at other rates not run)")
-        let second = try execute(chosen, store: store, progress: progress)
+        progress?.log("\(scenario.name) · \(after.chosen.count) run(s) of other seeds at the best rates"
+                      + " (\(waiting.count - after.chosen.count) at other rates not run)")
+        let second = try execute(after.chosen, store: store, progress: progress)
         return Summary(total: mine.count, skipped: mine.count - pending.count,
                        finished: first.finished + second.finished, failed: first.failed + second.failed)
     }
@@ -226,9 +224,8 @@ public struct ScenarioRunner {
     }
 
     /// Trains `runs`, one per core (more cores each for the last ones), appending each record.
-    func execute(_ runs: [RunSpec], store: ResultStore, progress: ProgressDisplay?) throws -> SweepProgress {
-        guard !runs.isEmpty else { return SweepProgress() }
-        let pending = runs
+    func execute(_ pending: [RunSpec], store: ResultStore, progress: ProgressDisplay?) throws -> SweepProgress {
+        guard !pending.isEmpty else { return SweepProgress() }
         let workers = min(cores, max(1, pending.count))
         // Runs still training; when fewer than `workers` remain, each takes more cores.
         let active = SharedCounter(workers)
@@ -269,6 +266,32 @@ public struct ScenarioRunner {
         let done = sweep.withLock { $0 }
         if let e = done.storeError { throw ResultStoreError(file: store.fileURL.path, line: nil, message: e) }
         return done
+    }
+}
+
+/// A learning-rate search's runs still to do, split the way the runner and the dry run both treat
+/// them: the scan seed's runs train first; another seed trains only at its family's best rate,
+/// once every scan run of the family is recorded and none is still to do.
+struct RateSearchPhases {
+    /// The scan seed's runs still to do.
+    var scanning: [RunSpec] = []
+    /// Other seeds at their family's decided best rate.
+    var chosen: [RunSpec] = []
+    /// Other seeds of a family whose scan is not complete (or whose scan runs all failed).
+    var undecided: [RunSpec] = []
+    /// Other seeds at a rate the complete scan did not choose: never trained.
+    var notChosen: [RunSpec] = []
+
+    init(_ scenario: Scenario, seed: Int, pending: [RunSpec], records: [RunRecord]) {
+        let best = ScenarioRunner.bestRates(scenario, seed: seed, records: records)
+        scanning = pending.filter { $0.replicate == seed }
+        // A failed scan run retried (--retry-failed) is recorded yet still to do.
+        let scanningFamilies = Set(scanning.map(\.family))
+        for r in pending where r.replicate != seed {
+            if scanningFamilies.contains(r.family) || best[r.family] == nil { undecided.append(r) }
+            else if best[r.family] == r.learningRate { chosen.append(r) }
+            else { notChosen.append(r) }
+        }
     }
 }
 
