@@ -6,6 +6,9 @@ public enum MLPKind: String, Codable, Hashable, Sendable, CaseIterable {
     case none          // GPT2_0: attention only
     case gatedSiLU     // LLaMA: W3·(SiLU(W1 x) ⊙ W2 x), hidden round(8d/3), no biases: ≈ 8d² parameters
     case moe           // GPT2-MoE: `experts` GELU experts d → d → d, top-1 routing
+
+    /// One dense hidden layer of the block's MLP (its activation buffers are [rows × hidden]).
+    public var isDense: Bool { self == .gelu || self == .quarter || self == .gatedSiLU }
 }
 
 /// `gpt2-L-H-W`: L layers, H heads, width W (W need not be 64·H for tiny CPU models).

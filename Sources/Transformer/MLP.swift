@@ -73,7 +73,7 @@ final class MLPActivations {
 
     init(arena: Arena, config c: ModelConfig, rows R: Int) {
         let F = ParameterLayout.mlpHidden(c)
-        let dense = c.mlp == .gelu || c.mlp == .quarter || c.mlp == .gatedSiLU
+        let dense = c.mlp.isDense
         pre = arena.take(dense ? R * F : 0)
         up = arena.take(c.mlp == .gatedSiLU ? R * F : 0)
         act = arena.take(dense ? R * F : 0)
@@ -89,7 +89,7 @@ final class MLPScratch {
 
     init(arena: Arena, config c: ModelConfig, rows R: Int) {
         let F = ParameterLayout.mlpHidden(c)
-        let dense = c.mlp == .gelu || c.mlp == .quarter || c.mlp == .gatedSiLU
+        let dense = c.mlp.isDense
         dpre = arena.take(dense ? R * F : 0)
         dup = arena.take(c.mlp == .gatedSiLU ? R * F : 0)
         moe = c.mlp == .moe ? MoEScratch(arena: arena, config: c, rows: R) : nil
