@@ -1,10 +1,38 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
 
-// SIMD `addingProduct` only becomes a fused multiply-add when the target CPU has FMA; without a
-// target-CPU flag it lowers to a libm `fmaf` call, ~100x slower. x86-64-v3 = AVX2 + FMA.
+// Target CPU. By default the build targets the CPU it is built on (`-march=native`), so the code
+// uses the host's whole vector width: AVX-512 where the host has it, else AVX2 + FMA. SIMD
+// `addingProduct` only becomes a fused multiply-add when the target CPU has FMA; without a
+// target-CPU flag it lowers to a libm `fmaf` call, ~100x slower.
+//
+//   CAPACITY_MARCH=x86-64-v3   portable: any x86-64 with AVX2 + FMA (`make portable` builds it in
+//                              .build-portable/); any other -march name works the same way
+//   CAPACITY_AVX512=1 / 0      force the 512-bit GEMM kernels on or off (default: on when the
+//                              target has AVX-512F: native on such a host, or x86-64-v4)
+//
+// Results are bit-identical whichever target and kernel is used (docs/checkpoints.md). arm64 keeps
+// its baseline (NEON is always there).
+let environment = ProcessInfo.processInfo.environment
+
 #if arch(x86_64)
-let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3", "-enforce-exclusivity=unchecked"])]
+let march = environment["CAPACITY_MARCH"] ?? "native"
+
+/// Whether the target CPU has AVX-512F: read from /proc/cpuinfo for a native build (what
+/// `-march=native` itself detects), from the name otherwise.
+func targetHasAVX512() -> Bool {
+    if let forced = environment["CAPACITY_AVX512"] { return forced == "1" }
+    if march == "native" {
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        return flags.split(separator: " ").contains("avx512f")
+    }
+    return march == "x86-64-v4"
+}
+
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)", "-enforce-exclusivity=unchecked"])]
+    + (targetHasAVX512() ? [.define("CAPACITY_AVX512")] : [])
 #else
 let simdFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 #endif

@@ -107,7 +107,11 @@ final class BiographySource {
         let buffers = self.buffers, renderSeed = self.renderSeed, domain = self.domain
         dataset.withRenderer { renderer in
             items.withUnsafeBufferPointer { items in
-                parallelFor(parts, threads: threads) { part in
+                parallelFor(parts, threads: threads,
+                            (renderer: renderer, items: items, buffers: buffers, parts: parts,
+                             renderSeed: renderSeed, domain: domain)) { a, part in
+                    let (renderer, items, buffers, parts, renderSeed, domain) =
+                        (a.renderer, a.items, a.buffers, a.parts, a.renderSeed, a.domain)
                     let buffer = buffers[part]
                     buffer.tokens.removeAll(keepingCapacity: true)
                     var spans = SpanSink.off

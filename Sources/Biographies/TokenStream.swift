@@ -217,7 +217,11 @@ public final class TokenStream: @unchecked Sendable {
         partial.withUnsafeMutableBufferPointer { sums in
             let box = UncheckedSendable(sums)
             d.withRenderer { r in
-                parallelFor(parts, threads: threads) { part in
+                parallelFor(parts, threads: threads,
+                            (r: r, box: box, n: n, parts: parts, exposureFree: exposureFree, exposures: exposures,
+                             renderSeed: renderSeed, domain: domain)) { a, part in
+                    let (r, box, n, parts, exposureFree) = (a.r, a.box, a.n, a.parts, a.exposureFree)
+                    let (exposures, renderSeed, domain) = (a.exposures, a.renderSeed, a.domain)
                     var s = 0
                     for p in chunkRange(part, of: parts, count: n) {
                         if exposureFree {

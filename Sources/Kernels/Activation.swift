@@ -4,7 +4,8 @@
 
 /// y = GELU(x); x, y: [count].
 public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, threads: Int = 1) {
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (x: x, y: y, count: count)) { a, chunk in
+        let (x, y, count) = (a.x, a.y, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
         for blk in range {
             let i = blk * 8
@@ -26,63 +27,73 @@ public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
 /// Backward of `geluForward`: dx = dy · GELU′(x) (overwrites; dx may alias dy); dx, dy, x: [count].
 public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
                          count: Int, threads: Int = 1) {
-    @inline(__always) func grad(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        let u = geluScale * (v + 0.044715 * v * v * v)
-        let th = tanh8(u)
-        let du = geluScale * (1 + 3 * 0.044715 * v * v)
-        return 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du
-    }
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (dx: dx, dy: dy, x: x, count: count)) { a, chunk in
+        let (dx, dy, x, count) = (a.dx, a.dy, a.x, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
         for blk in range {
             let i = blk * 8
             if i + 8 <= count {
-                store8(load8(dy + i) * grad(load8(x + i)), dx + i)
+                store8(load8(dy + i) * geluGrad(load8(x + i)), dx + i)
             } else {
-                for j in i..<count { dx[j] = dy[j] * grad(SIMD8(repeating: x[j]))[0] }
+                for j in i..<count { dx[j] = dy[j] * geluGrad(SIMD8(repeating: x[j]))[0] }
             }
         }
     }
+}
+
+/// GELU′(v), lane-wise (the closures of `geluBackward` capture nothing, so it lives here).
+@inline(__always) private func geluGrad(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    let u = geluScale * (v + 0.044715 * v * v * v)
+    let th = tanh8(u)
+    let du = geluScale * (1 + 3 * 0.044715 * v * v)
+    return 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du
 }
 
 /// SiLU-gated unit of LLaMA's MLP: y = SiLU(gate) ⊙ up, SiLU(x) = x·σ(x), σ(x) = 1/(1 + e^{−x}).
 /// gate, up, y: [count].
 public func gatedSiLUForward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              count: Int, threads: Int = 1) {
-    @inline(__always) func f(_ g: SIMD8<Float>, _ u: SIMD8<Float>) -> SIMD8<Float> { g / (1 + exp8(-g)) * u }
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (gate: gate, up: up, y: y, count: count)) { a, chunk in
+        let (gate, up, y, count) = (a.gate, a.up, a.y, a.count)
         for blk in chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8) {
             let i = blk * 8
             if i + 8 <= count {
-                store8(f(load8(gate + i), load8(up + i)), y + i)
+                store8(gatedSiLU(load8(gate + i), load8(up + i)), y + i)
             } else {
-                for j in i..<count { y[j] = f(SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))[0] }
+                for j in i..<count { y[j] = gatedSiLU(SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))[0] }
             }
         }
     }
 }
+
+/// SiLU(g) ⊙ u, lane-wise.
+@inline(__always) private func gatedSiLU(_ g: SIMD8<Float>, _ u: SIMD8<Float>) -> SIMD8<Float> { g / (1 + exp8(-g)) * u }
 
 /// Backward of `gatedSiLUForward`: dup = dy·SiLU(gate), dgate = dy·up·σ(gate)·(1 + gate·(1 − σ(gate)))
 /// (both overwritten; dgate may alias dy). All [count].
 public func gatedSiLUBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                               dy: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
                               count: Int, threads: Int = 1) {
-    @inline(__always) func grads(_ d: SIMD8<Float>, _ g: SIMD8<Float>, _ u: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
-        let s = 1 / (1 + exp8(-g))
-        return (d * u * s * (1 + g * (1 - s)), d * g * s)
-    }
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1,
+                (dgate: dgate, dup: dup, dy: dy, gate: gate, up: up, count: count)) { a, chunk in
+        let (dgate, dup, dy, gate, up, count) = (a.dgate, a.dup, a.dy, a.gate, a.up, a.count)
         for blk in chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8) {
             let i = blk * 8
             if i + 8 <= count {
-                let (dg, du) = grads(load8(dy + i), load8(gate + i), load8(up + i))
+                let (dg, du) = gatedSiLUGrads(load8(dy + i), load8(gate + i), load8(up + i))
                 store8(du, dup + i); store8(dg, dgate + i)
             } else {
                 for j in i..<count {
-                    let (dg, du) = grads(SIMD8(repeating: dy[j]), SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))
+                    let (dg, du) = gatedSiLUGrads(SIMD8(repeating: dy[j]), SIMD8(repeating: gate[j]), SIMD8(repeating: up[j]))
                     dup[j] = du[0]; dgate[j] = dg[0]
                 }
             }
         }
     }
+}
+
+/// (dgate, dup) of the gated SiLU for upstream d, gate g, up u, lane-wise.
+@inline(__always) private func gatedSiLUGrads(_ d: SIMD8<Float>, _ g: SIMD8<Float>, _ u: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+    let s = 1 / (1 + exp8(-g))
+    return (d * u * s * (1 + g * (1 - s)), d * g * s)
 }

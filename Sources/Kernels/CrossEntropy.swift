@@ -5,13 +5,15 @@
 public func crossEntropyForward(logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
                                 losses: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                 rows: Int, vocab: Int, threads: Int = 1) {
-    parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
+                (logits: logits, targets: targets, losses: losses, lse: lse, rows: rows, vocab: vocab)) { a, chunk in
+        let (logits, targets, losses, lse, rows, vocab) = (a.logits, a.targets, a.losses, a.lse, a.rows, a.vocab)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let lr = logits + r * vocab
             var mx8 = SIMD8<Float>(repeating: -.infinity)
             var c = 0
-            while c + 8 <= vocab { mx8 = pointwiseMax(mx8, load8(lr + c)); c += 8 }
-            var mx = mx8.max()
+            while c + 8 <= vocab { mx8 = maximum8(mx8, load8(lr + c)); c += 8 }
+            var mx = largestLane(mx8)
             while c < vocab { mx = max(mx, lr[c]); c += 1 }
             let m8 = SIMD8<Float>(repeating: mx)
             var s8 = SIMD8<Float>(repeating: 0)
@@ -33,7 +35,11 @@ public func crossEntropyForward(logits: UnsafePointer<Float>, targets: UnsafePoi
 public func crossEntropyBackward(dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>,
                                  targets: UnsafePointer<Int32>, lse: UnsafePointer<Float>, scale: Float,
                                  rows: Int, vocab: Int, threads: Int = 1) {
-    parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
+                (dlogits: dlogits, logits: logits, targets: targets, lse: lse, scale: scale,
+                 rows: rows, vocab: vocab)) { a, chunk in
+        let (dlogits, logits, targets, lse, scale, rows, vocab) =
+            (a.dlogits, a.logits, a.targets, a.lse, a.scale, a.rows, a.vocab)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let lr = logits + r * vocab, dr = dlogits + r * vocab
             let t = Int(targets[r])

@@ -12,23 +12,12 @@ import Glibc
 /// Structure (BLIS-style): for each NC-column block of C and KC-step block of k, pack B into
 /// NR-column panels (GEMMPack.swift); for each MC-row block, pack A into MR-row panels, or let
 /// the kernel read rows of A in place where that measured faster (`gemmShouldPackA`); then run
-/// the 6×16 micro-kernel (GEMMMicroKernel.swift) over every tile of the block. Strides absorb
+/// the micro-kernel of the tile shape (GEMMMicroKernel.swift) over every tile of the block. Strides absorb
 /// the layout, so the kernel is layout-free.
 public enum GEMMLayout: Sendable { case nn, nt, tn }
 
-// MARK: - Blocking (AMD Zen: 32 KiB L1d, 512 KiB L2 per core, 8 MiB shared L3)
+// MARK: - Blocking (per tile shape: GEMMMicroKernel.swift)
 
-/// Max k steps per block. A B micro-panel (KC×16 floats = 16 KiB) plus an A micro-panel
-/// (KC×6 = 6 KiB) stay in L1 while the kernel streams. Depends on nothing but k, never on the
-/// thread count: it fixes the order of every element's sum. (A sweep of KC 128…384 and MC
-/// 72…240 moved the target shapes by ±3%, within noise, except KC = 128: −5…8%.)
-let gemmKC = 256
-/// Max rows per A block: packed, MC×KC floats = 144 KiB, well inside L2 with room for the B
-/// panel stream. Multiple of MR.
-let gemmMC = 144
-/// Max columns of B packed at once: KC×NC floats = 1 MiB per worker, so two workers' blocks sit
-/// in L3. Multiple of NR. Covers every n ≤ 1024 in one block.
-let gemmNC = 1024
 /// Below this many FLOPs (2·m·n·k) one thread does the whole product. Measured on this 2-vCPU
 /// VM with back-to-back calls: a second thread costs ~15 µs of Dispatch hand-off, so 2 threads
 /// break even near 1.5 MFLOP and are ~1.5× faster at 4 MFLOP (~115 µs on one core). After the
@@ -38,10 +27,12 @@ let gemmParallelMinFLOPs = 4_000_000
 // MARK: - Per-worker packing buffers
 
 /// Floats per worker: packed A block [MC/MR][KC][MR], packed B block [NC/NR][KC][NR], and one
-/// MR×NR edge tile (ragged tiles of C are computed there, then copied out).
-private let gemmAPackCount = gemmMC * gemmKC
-private let gemmBPackCount = gemmNC * gemmKC
-private let gemmWorkspaceCount = gemmAPackCount + gemmBPackCount + gemmMR * gemmNR
+/// MR×NR edge tile (ragged tiles of C are computed there, then copied out). Sized for the
+/// largest tile shape, so one buffer serves every shape.
+private func gemmAPackCount<T: GEMMTile>(_: T.Type) -> Int { T.mc * T.kc }
+private func gemmBPackCount<T: GEMMTile>(_: T.Type) -> Int { T.nc * T.kc }
+private func gemmWorkspaceFloats<T: GEMMTile>(_: T.Type) -> Int { T.mc * T.kc + T.nc * T.kc + T.mr * T.nr }
+private let gemmWorkspaceCount = max(gemmWorkspaceFloats(GEMMTile256.self), gemmWorkspaceFloats(GEMMTile512.self))
 /// Workers that can run at once (more requested threads are clamped to this).
 private let gemmMaxWorkers = 64
 
@@ -76,11 +67,22 @@ private struct GEMMOperands {
 
 /// C (+)= op(A)·op(B) for `layout` (see `GEMMLayout`); `threads` caps the workers, and small
 /// products use one. Safe to call from several threads at once (buffers are thread-local).
+/// Runs this build's tile shape (`GEMMHostTile`); every shape gives the same bits.
 public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool, threads: Int = 1) {
+    gemm(GEMMHostTile.self, layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+         accumulate: accumulate, threads: threads)
+}
+
+/// `gemm` with the tile shape named (tests run every shape on every host).
+func gemm<T: GEMMTile>(_ tile: T.Type, _ layout: GEMMLayout, m: Int, n: Int, k: Int,
+                       a: UnsafePointer<Float>, lda: Int,
+                       b: UnsafePointer<Float>, ldb: Int,
+                       c: UnsafeMutablePointer<Float>, ldc: Int,
+                       accumulate: Bool, threads: Int = 1) {
     if m <= 0 || n <= 0 { return }
     if k <= 0 {
         if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
@@ -98,25 +100,26 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
 
     // Split C into `workers` slabs along whichever dimension has more register tiles, on tile
     // boundaries, so each worker packs its own panels and writes disjoint rows or columns.
-    let mTiles = (m + gemmMR - 1) / gemmMR, nTiles = (n + gemmNR - 1) / gemmNR
+    let mTiles = (m + T.mr - 1) / T.mr, nTiles = (n + T.nr - 1) / T.nr
     let flops = 2.0 * Double(m) * Double(n) * Double(k)
     var workers = flops < Double(gemmParallelMinFLOPs) ? 1 : min(threads, gemmMaxWorkers)
     workers = max(1, min(workers, max(mTiles, nTiles)))
     let splitRows = mTiles >= nTiles
     if workers == 1 {
-        gemmSlab(ops, rows: 0..<m, cols: 0..<n, workspace: gemmWorkspace())
+        gemmSlab(T.self, ops, rows: 0..<m, cols: 0..<n, workspace: gemmWorkspace())
         return
     }
-    parallelFor(workers, threads: workers) { w in
+    let job = (ops: ops, m: m, n: n, workers: workers, mTiles: mTiles, nTiles: nTiles, splitRows: splitRows)
+    parallelFor(workers, threads: workers, job) { job, w in
         let workspace = gemmWorkspace()
-        if splitRows {
-            let tiles = chunkRange(w, of: workers, count: mTiles)
-            gemmSlab(ops, rows: (tiles.lowerBound * gemmMR)..<min(m, tiles.upperBound * gemmMR),
-                     cols: 0..<n, workspace: workspace)
+        if job.splitRows {
+            let tiles = chunkRange(w, of: job.workers, count: job.mTiles)
+            gemmSlab(T.self, job.ops, rows: (tiles.lowerBound * T.mr)..<min(job.m, tiles.upperBound * T.mr),
+                     cols: 0..<job.n, workspace: workspace)
         } else {
-            let tiles = chunkRange(w, of: workers, count: nTiles)
-            gemmSlab(ops, rows: 0..<m,
-                     cols: (tiles.lowerBound * gemmNR)..<min(n, tiles.upperBound * gemmNR),
+            let tiles = chunkRange(w, of: job.workers, count: job.nTiles)
+            gemmSlab(T.self, job.ops, rows: 0..<job.m,
+                     cols: (tiles.lowerBound * T.nr)..<min(job.n, tiles.upperBound * T.nr),
                      workspace: workspace)
         }
     }
@@ -133,45 +136,45 @@ private func balancedBlock(_ count: Int, max maxBlock: Int, multiple: Int) -> In
 
 /// Computes C[rows, cols] with one worker's buffers. Every element's sum runs over k blocks in
 /// increasing order and within a block in increasing p (one FMA chain), whatever the slab.
-private func gemmSlab(_ ops: GEMMOperands, rows: Range<Int>, cols: Range<Int>,
-                      workspace: UnsafeMutablePointer<Float>) {
+private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<Int>, cols: Range<Int>,
+                                   workspace: UnsafeMutablePointer<Float>) {
     if rows.isEmpty || cols.isEmpty { return }
     let aPack = workspace                          // [mc/MR][kc][MR]
-    let bPack = workspace + gemmAPackCount         // [nc/NR][kc][NR]
-    let edge = bPack + gemmBPackCount              // [MR][NR]
+    let bPack = workspace + gemmAPackCount(T.self) // [nc/NR][kc][NR]
+    let edge = bPack + gemmBPackCount(T.self)      // [MR][NR]
     let k = ops.k
-    let kcMax = balancedBlock(k, max: gemmKC, multiple: 1)
-    let mcMax = balancedBlock(rows.count, max: gemmMC, multiple: gemmMR)
+    let kcMax = balancedBlock(k, max: T.kc, multiple: 1)
+    let mcMax = balancedBlock(rows.count, max: T.mc, multiple: T.mr)
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
-        let nc = min(gemmNC, cols.upperBound - jc)
-        let packA = gemmShouldPackA(nc: nc, kc: kcMax, aKStride: ops.aKStride)
+        let nc = min(T.nc, cols.upperBound - jc)
+        let packA = gemmShouldPackA(nc: nc, kc: kcMax, aKStride: ops.aKStride, nr: T.nr)
         var pc = 0
         while pc < k {
             let kc = min(kcMax, k - pc)
             let loadC = ops.accumulate || pc > 0
             gemmPack(ops.b + pc * ops.bKStride + jc * ops.bColStride, laneStride: ops.bColStride,
-                     kStride: ops.bKStride, lanes: nc, kc: kc, width: gemmNR, into: bPack)
+                     kStride: ops.bKStride, lanes: nc, kc: kc, width: T.nr, into: bPack)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(mcMax, rows.upperBound - ic)
                 let a = ops.a + ic * ops.aRowStride + pc * ops.aKStride
-                var panels = GEMMAPanels(base: a, panelStride: gemmMR * ops.aRowStride,
+                var panels = GEMMAPanels(base: a, panelStride: T.mr * ops.aRowStride,
                                          rowStride: ops.aRowStride, kStride: ops.aKStride,
-                                         fullRows: mc / gemmMR * gemmMR, ragged: aPack)
+                                         fullRows: mc / T.mr * T.mr, ragged: aPack)
                 if packA {
                     gemmPack(a, laneStride: ops.aRowStride, kStride: ops.aKStride, lanes: mc, kc: kc,
-                             width: gemmMR, into: aPack)
-                    panels = GEMMAPanels(base: aPack, panelStride: gemmMR * kc, rowStride: 1,
-                                         kStride: gemmMR, fullRows: mc, ragged: aPack)
-                } else if mc % gemmMR != 0 {
+                             width: T.mr, into: aPack)
+                    panels = GEMMAPanels(base: aPack, panelStride: T.mr * kc, rowStride: 1,
+                                         kStride: T.mr, fullRows: mc, ragged: aPack)
+                } else if mc % T.mr != 0 {
                     // The kernel always reads MR rows: pack the ragged last panel, zero-padded.
-                    let full = mc / gemmMR * gemmMR
+                    let full = mc / T.mr * T.mr
                     gemmPack(a + full * ops.aRowStride, laneStride: ops.aRowStride, kStride: ops.aKStride,
-                             lanes: mc - full, kc: kc, width: gemmMR, into: aPack)
+                             lanes: mc - full, kc: kc, width: T.mr, into: aPack)
                 }
-                gemmMacroKernel(mc: mc, nc: nc, kc: kc, a: panels, bPack: bPack,
+                gemmMacroKernel(T.self, mc: mc, nc: nc, kc: kc, a: panels, bPack: bPack,
                                 c: ops.c + ic * ops.ldc + jc, ldc: ops.ldc, loadC: loadC, edge: edge)
                 ic += mc
             }
@@ -194,8 +197,8 @@ private func gemmSlab(_ ops: GEMMOperands, rows: Range<Int>, cols: Range<Int>,
 ///     Otherwise nothing reuses the copy or the walk fits in L1 (2048×16×16: 82% in place vs
 ///     56%; 2048×48×16: 80% vs 72%; 64×16×2048: 77% vs 55%).
 @inline(__always)
-private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int) -> Bool {
-    aKStride >= 512 && kc >= 48 && nc > gemmNR
+private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int, nr: Int) -> Bool {
+    aKStride >= 512 && kc >= 48 && nc > nr
 }
 
 /// Where the micro-kernel finds the A rows of an MC block: panel q (rows q·MR ..< q·MR+MR) starts
@@ -210,34 +213,33 @@ private struct GEMMAPanels {
 /// one B micro-panel stays in L1 while all A micro-panels stream past it from L2. Ragged tiles
 /// go through `edge` (an MR×NR scratch tile) so the kernel always writes a full tile.
 @inline(__always)
-private func gemmMacroKernel(mc: Int, nc: Int, kc: Int, a: GEMMAPanels, bPack: UnsafePointer<Float>,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool,
-                             edge: UnsafeMutablePointer<Float>) {
+private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, a: GEMMAPanels,
+                                          bPack: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                          ldc: Int, loadC: Bool, edge: UnsafeMutablePointer<Float>) {
     var jr = 0
     while jr < nc {
-        let nr = min(gemmNR, nc - jr)
+        let nr = min(T.nr, nc - jr)
+        // A panel's last columns (n = 8, 24, …) take a narrower kernel: fewer FMAs.
+        let width = T.width(covering: nr)
         let bp = bPack + jr * kc
         var ir = 0
         while ir < mc {
-            let mr = min(gemmMR, mc - ir)
+            let mr = min(T.mr, mc - ir)
             let full = ir < a.fullRows
-            let ap = full ? a.base + ir / gemmMR * a.panelStride : a.ragged
-            let rs = full ? a.rowStride : 1, ks = full ? a.kStride : gemmMR
+            let ap = full ? a.base + ir / T.mr * a.panelStride : a.ragged
+            let rs = full ? a.rowStride : 1, ks = full ? a.kStride : T.mr
             let tile = c + ir * ldc + jr
-            // A panel's last ≤ 8 columns (n = 8, 24, …) take the 6×8 kernel: half the FMAs.
-            let kernel = nr <= gemmNarrowNR ? gemmMicroKernel6x8 : gemmMicroKernel6x16
-            let tileWidth = nr <= gemmNarrowNR ? gemmNarrowNR : gemmNR
-            if mr == gemmMR && nr == tileWidth {
-                kernel(kc, ap, rs, ks, bp, tile, ldc, loadC)
+            if mr == T.mr && nr == width {
+                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, c: tile, ldc: ldc, loadC: loadC)
             } else {
                 if loadC {
-                    for i in 0..<mr { for j in 0..<nr { edge[i * gemmNR + j] = tile[i * ldc + j] } }
+                    for i in 0..<mr { for j in 0..<nr { edge[i * T.nr + j] = tile[i * ldc + j] } }
                 }
-                kernel(kc, ap, rs, ks, bp, edge, gemmNR, loadC)
-                for i in 0..<mr { for j in 0..<nr { tile[i * ldc + j] = edge[i * gemmNR + j] } }
+                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, c: edge, ldc: T.nr, loadC: loadC)
+                for i in 0..<mr { for j in 0..<nr { tile[i * ldc + j] = edge[i * T.nr + j] } }
             }
-            ir += gemmMR
+            ir += T.mr
         }
-        jr += gemmNR
+        jr += T.nr
     }
 }

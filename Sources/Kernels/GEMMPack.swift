@@ -17,18 +17,21 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
     let fullLanes = lanes / width * width, panelSize = width * kc
     if laneStride == 1 {
         // Lanes contiguous (A of .tn, B of .nn/.tn): walk k outer so each source row segment is
-        // read once, front to back, and split across the panels.
+        // read once, front to back, and split across the panels; the ragged last panel copies
+        // its valid lanes and zero-fills the rest.
+        let tail = lanes - fullLanes
         for p in 0..<kc {
             let row = src + p * kStride
             var out = dst + p * width
             var lane0 = 0
             while lane0 < fullLanes {
-                for l in 0..<width { out[l] = row[lane0 + l] }
+                copyLanes(row + lane0, to: out, count: width)
                 lane0 += width
                 out += panelSize
             }
-            if lane0 < lanes {
-                for l in 0..<width { out[l] = lane0 + l < lanes ? row[lane0 + l] : 0 }
+            if tail > 0 {
+                copyLanes(row + lane0, to: out, count: tail)
+                (out + tail).update(repeating: 0, count: width - tail)
             }
         }
         return
@@ -49,4 +52,12 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
         panel += panelSize
         lane0 += width
     }
+}
+
+/// dst[0..<count] = src[0..<count], eight lanes at a time where it can.
+@inline(__always)
+private func copyLanes(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    var l = 0
+    while l + 8 <= count { store8(load8(src + l), dst + l); l += 8 }
+    while l < count { dst[l] = src[l]; l += 1 }
 }

@@ -8,7 +8,10 @@ public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
                              mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                              rows: Int, width: Int, threads: Int = 1) {
     let n = Float(width)
-    parallelFor(reductionChunks, threads: rows * width >= 1 << 14 ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: rows * width >= 1 << 14 ? threads : 1,
+                (x: x, y: y, gamma: gamma, beta: beta, mean: mean, rstd: rstd, rows: rows, width: width, n: n)) { a, chunk in
+        let (x, y, gamma, beta, mean, rstd, rows, width, n) =
+            (a.x, a.y, a.gamma, a.beta, a.mean, a.rstd, a.rows, a.width, a.n)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let xr = x + r * width, yr = y + r * width
             var s8 = SIMD8<Float>(repeating: 0)
@@ -51,7 +54,10 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
                               rows: Int, width: Int, threads: Int = 1) {
     let n = Float(width)
     let big = rows * width >= 1 << 14
-    parallelFor(reductionChunks, threads: big ? threads : 1) { chunk in
+    parallelFor(reductionChunks, threads: big ? threads : 1,
+                (dx: dx, dy: dy, x: x, gamma: gamma, mean: mean, rstd: rstd, rows: rows, width: width, n: n)) { a, chunk in
+        let (dx, dy, x, gamma, mean, rstd, rows, width, n) =
+            (a.dx, a.dy, a.x, a.gamma, a.mean, a.rstd, a.rows, a.width, a.n)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let xr = x + r * width, dyr = dy + r * width, dxr = dx + r * width
             let m = mean[r], rs = rstd[r]
@@ -71,7 +77,10 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
     }
     // dgamma_j = Σ_r dy[r,j]·x̂[r,j]; dbeta_j = Σ_r dy[r,j]: column sums in row order.
     let blocks = (width + 7) / 8
-    parallelFor(blocks, threads: big ? threads : 1) { blk in
+    parallelFor(blocks, threads: big ? threads : 1,
+                (dgamma: dgamma, dbeta: dbeta, dy: dy, x: x, mean: mean, rstd: rstd, rows: rows, width: width)) { a, blk in
+        let (dgamma, dbeta, dy, x, mean, rstd, rows, width) =
+            (a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.rstd, a.rows, a.width)
         for j in (blk * 8)..<min(width, blk * 8 + 8) {
             var sg: Float = 0, sb: Float = 0
             for r in 0..<rows {

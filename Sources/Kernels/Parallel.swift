@@ -4,16 +4,27 @@ import Synchronization
 import Glibc
 #endif
 
-/// Runs `body(i)` for i in 0..<count, on the persistent worker pool when `threads` > 1 and the
-/// pool is free, otherwise inline on the caller's thread (single-threaded runs pay no
+/// Runs `body(context, i)` for i in 0..<count, on the persistent worker pool when `threads` > 1
+/// and the pool is free, otherwise inline on the caller's thread (single-threaded runs pay no
 /// synchronization, and a nested or concurrent call simply runs inline). Work items must write
 /// disjoint memory; results then never depend on the thread count.
+///
+/// `body` must capture nothing: everything it reads comes in through `context` (a tuple or struct
+/// of pointers and sizes). A closure that captures nothing is a bare function pointer, so handing
+/// it to the workers allocates nothing; a capturing closure would be boxed on the heap at every
+/// call (as `withoutActuallyEscaping` did: ~130 allocations per training step).
 @inlinable
-public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+public func parallelFor<Context>(_ count: Int, threads: Int, _ context: Context,
+                                 _ body: @escaping (Context, Int) -> Void) {
     if count <= 0 { return }
-    if threads <= 1 || count == 1 || !WorkerPool.shared.run(count, body) {
-        for i in 0..<count { body(i) }
+    if threads <= 1 || count == 1 { for i in 0..<count { body(context, i) }; return }
+    let ran = withUnsafePointer(to: (context, body)) { job in
+        WorkerPool.shared.run(count, job: UnsafeRawPointer(job)) { job, i in
+            let (context, body) = job.assumingMemoryBound(to: (Context, (Context, Int) -> Void).self).pointee
+            body(context, i)
+        }
     }
+    if !ran { for i in 0..<count { body(context, i) } }
 }
 
 /// Splits 0..<count into `parts` contiguous chunks as equal as possible; chunk `i` of them.
@@ -45,7 +56,10 @@ public final class WorkerPool: @unchecked Sendable {
     private let generation = Atomic<Int>(0)
     private let nextItem = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)          // workers not yet done with the current job
-    private var body: ((Int) -> Void)? = nil       // the current job; set only while `inUse`
+    // The current job (set only while `inUse`): the caller's (context, body) pair on its stack,
+    // and the non-capturing trampoline that calls body(context, i) from it.
+    private var job: UnsafeRawPointer? = nil
+    private var invoke: ((UnsafeRawPointer, Int) -> Void)? = nil
     private var itemCount = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -63,35 +77,36 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs the job on the pool and the calling thread; false (nothing run) if the pool is busy.
+    /// Runs invoke(job, i) for i in 0..<count on the pool and the calling thread; false (nothing
+    /// run) if the pool is busy. `invoke` must capture nothing (see `parallelFor`).
     @usableFromInline
-    func run(_ count: Int, _ job: (Int) -> Void) -> Bool {
+    func run(_ count: Int, job: UnsafeRawPointer, _ invoke: @escaping (UnsafeRawPointer, Int) -> Void) -> Bool {
         guard workerCount > 0, inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
-        withoutActuallyEscaping(job) { job in
-            body = job
-            itemCount = count
-            nextItem.store(0, ordering: .relaxed)
-            pending.store(workerCount, ordering: .relaxed)
-            pthread_mutex_lock(mutex)
-            generation.add(1, ordering: .releasing)
-            pthread_cond_broadcast(condition)
-            pthread_mutex_unlock(mutex)
-            runItems()
-            while pending.load(ordering: .acquiring) > 0 {}
-            body = nil
-        }
+        self.job = job
+        self.invoke = invoke
+        itemCount = count
+        nextItem.store(0, ordering: .relaxed)
+        pending.store(workerCount, ordering: .relaxed)
+        pthread_mutex_lock(mutex)
+        generation.add(1, ordering: .releasing)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        runItems()
+        while pending.load(ordering: .acquiring) > 0 {}
+        self.job = nil
+        self.invoke = nil
         inUse.store(false, ordering: .releasing)
         return true
     }
 
     private func runItems() {
-        let job = body!, count = itemCount
+        let job = job!, invoke = invoke!, count = itemCount
         while true {
             let i = nextItem.add(1, ordering: .relaxed).oldValue
             if i >= count { break }
-            job(i)
+            invoke(job, i)
         }
     }
 

@@ -15,19 +15,33 @@ nonisolated(unsafe) private let benchmarkSink: UnsafeMutablePointer<Float> = {
     return sink
 }()
 
-/// FMAs per round of `fmaChains`: 12 independent SIMD8 chains. 12 covers FMA latency
-/// (5 cycles on Zen) × throughput (1–2 per cycle), so the loop is throughput-bound, and the
-/// chains plus the two constants fit in the 16 ymm registers.
+/// The widest FMA this build's code can issue, in bits: 512 where the build targets AVX-512
+/// (Package.swift defines CAPACITY_AVX512), 256 on other x86-64 builds (AVX2 + FMA), 128 on arm64
+/// (NEON). The peak is measured with vectors of this width.
+#if CAPACITY_AVX512
+public let fmaVectorBits = 512
+private typealias PeakVector = SIMD16<Float>
+#elseif arch(arm64)
+public let fmaVectorBits = 128
+private typealias PeakVector = SIMD4<Float>
+#else
+public let fmaVectorBits = 256
+private typealias PeakVector = SIMD8<Float>
+#endif
+
+/// FMAs per round of `fmaChains`: 12 independent chains. 12 covers FMA latency (4–5 cycles on
+/// Zen) × throughput (1–2 per cycle), so the loop is throughput-bound, and the chains plus the
+/// two constants fit in 16 vector registers.
 private let chainsPerRound = 12
 
-/// Runs `rounds` rounds of `chainsPerRound` independent FMA chains a ← a·x + y and returns a
-/// value depending on all of them. x is just below 1 and y small, so the chains converge to
-/// y/(1−x) instead of overflowing or going denormal. `inline(never)` with a runtime `seed`
-/// keeps the compiler from constant-folding the chains.
+/// Runs `rounds` rounds of `chainsPerRound` independent FMA chains a ← a·x + y on vectors V and
+/// returns a value depending on all of them. x is just below 1 and y small, so the chains
+/// converge to y/(1−x) instead of overflowing or going denormal. `inline(never)` with a runtime
+/// `seed` keeps the compiler from constant-folding the chains.
 @inline(never)
-private func fmaChains(rounds: Int, seed: Float) -> Float {
-    let x = SIMD8<Float>(repeating: 0.999_999), y = SIMD8<Float>(repeating: seed * 1e-6)
-    var a0 = SIMD8<Float>(repeating: seed), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3
+private func fmaChains<V: SIMD>(_: V.Type, rounds: Int, seed: Float) -> Float where V.Scalar == Float {
+    let x = V(repeating: 0.999_999), y = V(repeating: seed * 1e-6)
+    var a0 = V(repeating: seed), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3
     var a4 = a0 + 4, a5 = a0 + 5, a6 = a0 + 6, a7 = a0 + 7
     var a8 = a0 + 8, a9 = a0 + 9, a10 = a0 + 10, a11 = a0 + 11
     for _ in 0..<rounds {
@@ -40,34 +54,41 @@ private func fmaChains(rounds: Int, seed: Float) -> Float {
     return s.sum()
 }
 
-/// Peak single-precision GFLOP/s of `threads` cores running FMA-bound code concurrently
-/// (2 FLOP per lane per FMA). GEMM efficiency is reported against this, measured in the same
-/// process, because clock speed moves both numbers together. Each worker times ~0.5 ms batches
-/// for `seconds` and keeps its best batch: on a shared machine other processes only ever slow a
-/// batch down, so the best one is the core's own rate. The total is the sum over workers.
+/// Peak single-precision GFLOP/s of `threads` cores running FMA-bound code concurrently, with
+/// FMAs `fmaVectorBits` wide (2 FLOP per lane per FMA). GEMM efficiency is reported against this,
+/// measured in the same process, because clock speed moves both numbers together. Each worker
+/// times ~0.5 ms batches for `seconds` and keeps its best batch: on a shared machine other
+/// processes only ever slow a batch down, so the best one is the core's own rate. The total is
+/// the sum over workers.
 public func measurePeakGFLOPS(threads: Int, seconds: Double = 0.2) -> Double {
     let workers = max(1, threads)
-    let rounds = 40_000 // 480 k FMAs per batch: long enough that two clock reads cost nothing
     let rates = UnsafeMutablePointer<Double>.allocate(capacity: workers)
     defer { rates.deallocate() }
-    parallelFor(workers, threads: workers) { w in
-        _ = fmaChains(rounds: 1000, seed: 1) // warm up the code path
+    parallelFor(workers, threads: workers, (rates: rates, seconds: seconds)) { job, w in
+        let rounds = 40_000 * 8 / PeakVector.scalarCount // ~480 k FMA lanes·8 per batch: two clock reads cost nothing
+        _ = fmaChains(PeakVector.self, rounds: 1000, seed: 1) // warm up the code path
         var best = 0.0, result: Float = 0, batch = 0
         let start = monotonicSeconds()
         var now = start
         repeat {
             let t0 = now
-            result += fmaChains(rounds: rounds, seed: Float(batch & 7) + 1)
+            result += fmaChains(PeakVector.self, rounds: rounds, seed: Float(batch & 7) + 1)
             now = monotonicSeconds()
-            best = max(best, Double(rounds * chainsPerRound * 8 * 2) / (now - t0))
+            best = max(best, Double(rounds * chainsPerRound * PeakVector.scalarCount * 2) / (now - t0))
             batch += 1
-        } while now - start < seconds
+        } while now - start < job.seconds
         benchmarkSink[w & 63] = result
-        rates[w] = best
+        job.rates[w] = best
     }
     var total = 0.0
     for w in 0..<workers { total += rates[w] }
     return total / 1e9
+}
+
+/// "peak: 207.3 GFLOP/s, 256-bit FMA, 2 threads": what the bench measured its percentages against.
+public func peakDescription(_ gflops: Double, threads: Int) -> String {
+    "peak: " + String(format: "%.1f", gflops) + " GFLOP/s, \(fmaVectorBits)-bit FMA, \(threads) thread"
+        + (threads == 1 ? "" : "s")
 }
 
 /// Achieved GFLOP/s (2·m·n·k per call) of `gemm` on random operands with tight strides, from

@@ -32,12 +32,16 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
     precondition(seqLen <= table.positions)
     table.cos.withUnsafeBufferPointer { cosT in
         table.sin.withUnsafeBufferPointer { sinT in
-            parallelFor(reductionChunks, threads: rows * heads * half >= 1 << 14 ? threads : 1) { chunk in
+            parallelFor(reductionChunks, threads: rows * heads * half >= 1 << 14 ? threads : 1,
+                        (x: x, cosT: cosT, sinT: sinT, rows: rows, seqLen: seqLen, heads: heads, ld: ld,
+                         headDim: table.headDim, half: half, inverse: inverse)) { ctx, chunk in
+                let (x, cosT, sinT, rows, seqLen, heads, ld, headDim, half, inverse) =
+                    (ctx.x, ctx.cosT, ctx.sinT, ctx.rows, ctx.seqLen, ctx.heads, ctx.ld, ctx.headDim, ctx.half, ctx.inverse)
                 for r in chunkRange(chunk, of: reductionChunks, count: rows) {
                     let pos = r % seqLen
                     let cr = cosT.baseAddress! + pos * half, sr = sinT.baseAddress! + pos * half
                     for h in 0..<heads {
-                        let v = x + r * ld + h * table.headDim
+                        let v = x + r * ld + h * headDim
                         for i in 0..<half {
                             let a = v[i], b = v[i + half]
                             let c = cr[i], s = inverse ? -sr[i] : sr[i]

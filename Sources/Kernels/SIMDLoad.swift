@@ -44,7 +44,9 @@ public let reductionChunks = 16
 public func accumulateColumnSums(_ x: UnsafePointer<Float>, rows: Int, width: Int, ld: Int,
                                  into out: UnsafeMutablePointer<Float>, threads: Int) {
     let blocks = (width + 63) / 64
-    parallelFor(blocks, threads: rows * width >= 1 << 16 ? threads : 1) { blk in
+    parallelFor(blocks, threads: rows * width >= 1 << 16 ? threads : 1,
+                (x: x, out: out, rows: rows, width: width, ld: ld)) { a, blk in
+        let (x, out, rows, width, ld) = (a.x, a.out, a.rows, a.width, a.ld)
         let j0 = blk * 64, j1 = min(width, j0 + 64)
         var j = j0
         while j + 8 <= j1 {

@@ -9,19 +9,24 @@ public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
     for r in 0..<rows {
         let xr = x + r * ld, yr = y + r * ld
         let valid = causal ? min(firstRow + r + 1, width) : width
-        var mx = -Float.infinity
-        for c in 0..<valid { mx = max(mx, xr[c]) }
+        var mx8 = SIMD8<Float>(repeating: -.infinity)
+        var c = 0
+        while c + 8 <= valid { mx8 = maximum8(mx8, load8(xr + c)); c += 8 }
+        var mx = largestLane(mx8)
+        while c < valid { mx = max(mx, xr[c]); c += 1 }
         let s8 = SIMD8<Float>(repeating: scale), m8 = SIMD8<Float>(repeating: scale * mx)
         var sum8 = SIMD8<Float>(repeating: 0)
-        var c = 0
+        c = 0
         while c + 8 <= valid {
             let e = exp8(load8(xr + c) * s8 - m8)
             store8(e, yr + c); sum8 += e; c += 8
         }
         var sum = sum8.sum()
         while c < valid { let e = expScalar(xr[c] * scale - scale * mx); yr[c] = e; sum += e; c += 1 }
-        let inv = 1 / sum
-        for c in 0..<valid { yr[c] *= inv }
+        let inv = 1 / sum, inv8 = SIMD8<Float>(repeating: inv)
+        c = 0
+        while c + 8 <= valid { store8(load8(yr + c) * inv8, yr + c); c += 8 }
+        while c < valid { yr[c] *= inv; c += 1 }
         for c in valid..<width { yr[c] = 0 }
     }
 }

@@ -15,7 +15,10 @@ struct Attention {
 
     func forward(qkv: UnsafePointer<Float>, att: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, threads: Int) {
         let T = seqLen, C = width, hd = headDim
-        parallelFor(batch * heads, threads: threads) { bh in
+        parallelFor(batch * heads, threads: threads,
+                    (attention: self, T: T, C: C, hd: hd, qkv: qkv, att: att, y: y)) { a, bh in
+            let (heads, blockRows, scale) = (a.attention.heads, a.attention.blockRows, a.attention.scale)
+            let (T, C, hd, qkv, att, y) = (a.T, a.C, a.hd, a.qkv, a.att, a.y)
             let b = bh / heads, h = bh % heads
             let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C
             let p = att + bh * T * T, yb = y + b * T * C + h * hd
@@ -36,7 +39,10 @@ struct Attention {
     func backward(dy: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
                   dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         let T = seqLen, C = width, hd = headDim
-        parallelFor(batch * heads, threads: threads) { bh in
+        parallelFor(batch * heads, threads: threads,
+                    (attention: self, T: T, C: C, hd: hd, dy: dy, qkv: qkv, att: att, dqkv: dqkv, scratch: scratch)) { a, bh in
+            let (heads, blockRows, scale) = (a.attention.heads, a.attention.blockRows, a.attention.scale)
+            let (T, C, hd, dy, qkv, att, dqkv, scratch) = (a.T, a.C, a.hd, a.dy, a.qkv, a.att, a.dqkv, a.scratch)
             let b = bh / heads, h = bh % heads
             let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C
             let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C

@@ -14,12 +14,14 @@ public struct TrainingBenchmark: Codable, Sendable {
     public var flopsPerToken: Double
     public var gflops: Double
     public var peakGFLOPS: Double
+    /// Width of the FMAs the peak was measured with (the build's widest vectors), bits.
+    public var peakFMABits: Int
     public var percentOfPeak: Double { 100 * gflops / peakGFLOPS }
 
     enum CodingKeys: String, CodingKey {
         case name, layers, heads, width, vocabulary, context, batch, threads, steps, seconds
         case tokensPerSecond = "tokens_per_s", flopsPerToken = "flops_per_token", gflops
-        case peakGFLOPS = "peak_gflops"
+        case peakGFLOPS = "peak_gflops", peakFMABits = "peak_fma_bits"
     }
 }
 
@@ -46,5 +48,5 @@ public func benchmarkTraining(_ config: ModelConfig, batch: Int, steps: Int, war
     return TrainingBenchmark(name: config.name, layers: config.layers, heads: config.heads, width: config.width,
                              vocabulary: config.vocabularySize, context: config.contextLength, batch: batch,
                              threads: threads, steps: steps, seconds: seconds, tokensPerSecond: tps,
-                             flopsPerToken: fpt, gflops: tps * fpt / 1e9, peakGFLOPS: peakGFLOPS)
+                             flopsPerToken: fpt, gflops: tps * fpt / 1e9, peakGFLOPS: peakGFLOPS, peakFMABits: fmaVectorBits)
 }

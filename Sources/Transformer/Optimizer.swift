@@ -59,7 +59,11 @@ public final class AdamW {
         let p = params.pointer, g = grads.pointer, mp = m.pointer, vp = v.pointer
         let tensors = layout.tensors
         let bf16 = weightPrecision == .bf16
-        parallelFor(tensors.count, threads: layout.count >= 1 << 16 ? threads : 1) { ti in
+        parallelFor(tensors.count, threads: layout.count >= 1 << 16 ? threads : 1,
+                    (tensors: tensors, weightDecay: weightDecay, p: p, g: g, mp: mp, vp: vp,
+                     b1: b1, b2: b2, eps: eps, c1: c1, c2: c2, lr: lr, bf16: bf16)) { a, ti in
+            let (tensors, weightDecay, p, g, mp, vp) = (a.tensors, a.weightDecay, a.p, a.g, a.mp, a.vp)
+            let (b1, b2, eps, c1, c2, lr, bf16) = (a.b1, a.b2, a.eps, a.c1, a.c2, a.lr, a.bf16)
             let t = tensors[ti]
             let wd = t.decays ? weightDecay : 0
             for i in t.range {
@@ -79,7 +83,8 @@ public func gradientNorm(_ g: FloatBuffer, threads: Int = 1) -> Float {
     // Partial sums on the stack (no allocation in the training step).
     withUnsafeTemporaryAllocation(of: Double.self, capacity: reductionChunks) { partial in
         let o = partial.baseAddress!
-        parallelFor(reductionChunks, threads: g.count >= 1 << 16 ? threads : 1) { c in
+        parallelFor(reductionChunks, threads: g.count >= 1 << 16 ? threads : 1, (g: g, o: o)) { a, c in
+            let (g, o) = (a.g, a.o)
             var s: Double = 0
             for i in chunkRange(c, of: reductionChunks, count: g.count) { s += Double(g[i]) * Double(g[i]) }
             o[c] = s

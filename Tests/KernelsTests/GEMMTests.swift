@@ -28,15 +28,29 @@ final class GEMMTests: XCTestCase {
         func aAt(_ i: Int, _ p: Int) -> Double { Double(layout == .tn ? a[p * lda + i] : a[i * lda + p]) }
         func bAt(_ p: Int, _ j: Int) -> Double { Double(layout == .nt ? b[j * ldb + p] : b[p * ldb + j]) }
 
-        /// Runs gemm on a copy of C and returns it.
-        func run(accumulate: Bool, threads: Int) -> [Float] {
+        /// Runs gemm with tile shape `tile` (default: this build's) on a copy of C and returns it.
+        func run<T: GEMMTile>(_ tile: T.Type = GEMMHostTile.self, accumulate: Bool, threads: Int) -> [Float] {
             var out = c
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     out.withUnsafeMutableBufferPointer { c in
-                        gemm(layout, m: m, n: n, k: k, a: a.baseAddress!, lda: lda, b: b.baseAddress!,
+                        gemm(T.self, layout, m: m, n: n, k: k, a: a.baseAddress!, lda: lda, b: b.baseAddress!,
                              ldb: ldb, c: c.baseAddress!, ldc: ldc, accumulate: accumulate, threads: threads)
                     }
+                }
+            }
+            return out
+        }
+
+        /// C as one fused multiply-add chain per element over p in increasing order, from C's
+        /// value (accumulate) or from zero: the exact bits every kernel must produce.
+        func fmaChain(accumulate: Bool) -> [Float] {
+            var out = c
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Float = accumulate ? c[i * ldc + j] : 0
+                    for p in 0..<k { s = s.addingProduct(Float(aAt(i, p)), Float(bAt(p, j))) }
+                    out[i * ldc + j] = s
                 }
             }
             return out
@@ -106,6 +120,40 @@ final class GEMMTests: XCTestCase {
                     XCTAssertEqual(one, two, "\(layout) \(m)×\(n)×\(k) accumulate \(accumulate)")
                 }
             }
+        }
+    }
+
+    /// Every tile shape, the 256-bit (6×16, 6×8) and the 512-bit (12×32, 12×16, 12×8) kernels
+    /// alike, computes each element as one FMA chain over k in order, so all give the same bits
+    /// (the 512-bit kernels run here as two 256-bit halves where the CPU lacks AVX-512). Sizes
+    /// cover ragged tiles of both shapes, every narrow width, k over several blocks of both
+    /// (KC 256 and 128), m over several A blocks, n over two B blocks, one and two threads.
+    func testEveryTileShapeGivesTheBitsOfOneFMAChainPerElement() {
+        let sizes = Self.oddSizes + [(300, 70, 600), (10, 500, 600), (40, 1030, 20), (600, 9, 31), (25, 17, 129)]
+        for layout in [GEMMLayout.nn, .nt, .tn] {
+            for (index, s) in sizes.enumerated() {
+                for accumulate in [false, true] {
+                    let problem = Problem(layout, m: s.m, n: s.n, k: s.k, pad: 2, seed: UInt64(100 + index))
+                    let chain = problem.fmaChain(accumulate: accumulate).map(\.bitPattern)
+                    let label = "\(layout) \(s.m)×\(s.n)×\(s.k) accumulate \(accumulate)"
+                    for threads in [1, 2] {
+                        XCTAssertEqual(problem.run(GEMMTile256.self, accumulate: accumulate, threads: threads).map(\.bitPattern),
+                                       chain, "256-bit, \(threads) thread(s), " + label)
+                        XCTAssertEqual(problem.run(GEMMTile512.self, accumulate: accumulate, threads: threads).map(\.bitPattern),
+                                       chain, "512-bit, \(threads) thread(s), " + label)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The packed-A path (.tn with a wide A) in both tile shapes, against the same chains.
+    func testPackedAPathGivesTheSameBitsInEveryTileShape() {
+        for (m, n, k) in [(520, 40, 300), (515, 33, 70)] {
+            let problem = Problem(.tn, m: m, n: n, k: k, pad: 5, seed: 9)
+            let chain = problem.fmaChain(accumulate: true).map(\.bitPattern)
+            XCTAssertEqual(problem.run(GEMMTile256.self, accumulate: true, threads: 1).map(\.bitPattern), chain)
+            XCTAssertEqual(problem.run(GEMMTile512.self, accumulate: true, threads: 1).map(\.bitPattern), chain)
         }
     }
 
