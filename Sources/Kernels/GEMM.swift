@@ -196,6 +196,8 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
 ///     block (512×512×1024: 90% vs 76%; 2048×256×2048: 88% vs 69%; 2048×512×64: 83% vs 77%).
 ///     Otherwise nothing reuses the copy or the walk fits in L1 (2048×16×16: 82% in place vs
 ///     56%; 2048×48×16: 80% vs 72%; 64×16×2048: 77% vs 55%).
+/// Rechecked on Zen 3 (2026-11): packing every A with several column panels lost on .nn/.nt
+/// (4096×128×512: 50–57% packed vs 69–76% in place, best of 0.3 s, three alternating rounds).
 @inline(__always)
 private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int, nr: Int) -> Bool {
     aKStride >= 512 && kc >= 48 && nc > nr

@@ -66,12 +66,27 @@ public final class AdamW {
             let (b1, b2, eps, c1, c2, lr, bf16) = (a.b1, a.b2, a.eps, a.c1, a.c2, a.lr, a.bf16)
             let t = tensors[ti]
             let wd = t.decays ? weightDecay : 0
-            for i in t.range {
+            // Eight lanes at a time, then a scalar tail: the same correctly rounded operations in
+            // the same order per element either way (no fused multiply-adds), so the same bits.
+            typealias V = SIMD8<Float>
+            let (b1v, b2v, eb1, eb2) = (V(repeating: b1), V(repeating: b2), V(repeating: 1 - b1), V(repeating: 1 - b2))
+            let (c1v, c2v, epsv, lrv, wdv) = (V(repeating: c1), V(repeating: c2), V(repeating: eps), V(repeating: lr), V(repeating: wd))
+            var i = t.range.lowerBound
+            while i + 8 <= t.range.upperBound {
+                let gi = load8(g + i), pi = load8(p + i)
+                let mi = b1v * load8(mp + i) + eb1 * gi
+                let vi = b2v * load8(vp + i) + eb2 * gi * gi
+                store8(mi, mp + i); store8(vi, vp + i)
+                store8(pi - lrv * ((mi * c1v) / ((vi * c2v).squareRoot() + epsv) + wdv * pi), p + i)
+                i += 8
+            }
+            while i < t.range.upperBound {
                 let gi = g[i]
                 let mi = b1 * mp[i] + (1 - b1) * gi
                 let vi = b2 * vp[i] + (1 - b2) * gi * gi
                 mp[i] = mi; vp[i] = vi
                 p[i] -= lr * ((mi * c1) / ((vi * c2).squareRoot() + eps) + wd * p[i])
+                i += 1
             }
             if bf16 { roundToBFloat16(p + t.offset, count: t.count) }
         }

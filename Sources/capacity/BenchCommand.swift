@@ -5,6 +5,7 @@ import Transformer
 enum BenchCommand {
     static let help = """
     capacity bench [--threads N] [--steps N] [--json] [--gemm]
+                   [--model L-H-C [--vocabulary V] [--context T] [--batch B]]
 
     Trains three fixed GPT-2 configurations on random tokens (forward + backward + AdamW per step)
     and prints tokens/s, achieved GFLOP/s and the percentage of this machine's peak, which it
@@ -15,6 +16,9 @@ enum BenchCommand {
       --threads N   cores to use (default: all)
       --steps N     timed steps per configuration (default 20)
       --json        one JSON object per configuration (tokens_per_s, gflops, peak_gflops, ...)
+      --model L-H-C instead: this one GPT-2 (layers-heads-width), e.g. 2-1-8 for the demo's
+                    smallest model, with --vocabulary (default 512), --context (128) and
+                    --batch windows per step (8)
       --gemm        instead: GEMM GFLOP/s and % of peak at 4096×128×512 and 4096×512×128 (m×n×k),
                     each layout
     """
@@ -27,11 +31,26 @@ enum BenchCommand {
     ]
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps"], flags: ["json", "gemm", "help"])
+        let a = try Arguments(args, valued: ["threads", "steps", "model", "vocabulary", "context", "batch"],
+                              flags: ["json", "gemm", "help"])
         if a.switches.contains("help") { print(help); return }
         let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
         let steps = try a.int("steps", default: 20, in: 1...1_000_000)
         guard a.positionals.isEmpty else { throw CLIError("bench: unexpected argument \"\(a.positionals[0])\"") }
+        var configurations = Self.configurations
+        if let shape = a.options["model"] {
+            let parts = shape.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, parts.allSatisfy({ $0 >= 1 && $0 <= 65_536 }), parts[2] % parts[1] == 0,
+                  (parts[2] / parts[1]) % 2 == 0 else {
+                throw CLIError("--model: expected layers-heads-width with width divisible by heads into an even head size, e.g. 2-1-8; found \"\(shape)\"")
+            }
+            let config = ModelConfig(layers: parts[0], heads: parts[1], width: parts[2],
+                                     vocabularySize: try a.int("vocabulary", default: 512, in: 2...1_000_000),
+                                     contextLength: try a.int("context", default: 128, in: 1...65_536))
+            configurations = [(config, try a.int("batch", default: 8, in: 1...65_536))]
+        } else if let extra = ["vocabulary", "context", "batch"].first(where: { a.options[$0] != nil }) {
+            throw CLIError("--\(extra) needs --model")
+        }
         let peak = measurePeakGFLOPS(threads: threads)
         let json = a.switches.contains("json")
         if a.switches.contains("gemm") {
