@@ -68,10 +68,20 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
                 sgx += g * (xr[i] - m) * rs
             }
             let mg = sg / n, mgx = sgx / n
-            for i in 0..<width {
+            // Elementwise: eight lanes at a time, the same operations in the same order per element.
+            let (mv, rsv, mgv, mgxv) = (SIMD8(repeating: m), SIMD8(repeating: rs), SIMD8(repeating: mg), SIMD8(repeating: mgx))
+            var i = 0
+            while i + 8 <= width {
+                let g = load8(dyr + i) * load8(gamma + i)
+                let xh = (load8(xr + i) - mv) * rsv
+                store8(load8(dxr + i) + rsv * (g - mgv - xh * mgxv), dxr + i)
+                i += 8
+            }
+            while i < width {
                 let g = dyr[i] * gamma[i]
                 let xh = (xr[i] - m) * rs
                 dxr[i] += rs * (g - mg - xh * mgx)
+                i += 1
             }
         }
     }
@@ -81,7 +91,20 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
                 (dgamma: dgamma, dbeta: dbeta, dy: dy, x: x, mean: mean, rstd: rstd, rows: rows, width: width)) { a, blk in
         let (dgamma, dbeta, dy, x, mean, rstd, rows, width) =
             (a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.rstd, a.rows, a.width)
-        for j in (blk * 8)..<min(width, blk * 8 + 8) {
+        if blk * 8 + 8 <= width {
+            // Eight columns in the lanes, each summed over rows in order as below: the same bits.
+            let j = blk * 8
+            var sg = SIMD8<Float>(repeating: 0), sb = SIMD8<Float>(repeating: 0)
+            for r in 0..<rows {
+                let d = load8(dy + r * width + j)
+                sg += d * (load8(x + r * width + j) - SIMD8(repeating: mean[r])) * SIMD8(repeating: rstd[r])
+                sb += d
+            }
+            store8(load8(dgamma + j) + sg, dgamma + j)
+            if let dbeta { store8(load8(dbeta + j) + sb, dbeta + j) }
+            return
+        }
+        for j in (blk * 8)..<width {
             var sg: Float = 0, sb: Float = 0
             for r in 0..<rows {
                 let d = dy[r * width + j]
