@@ -54,10 +54,15 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
     }
 }
 
-/// dst[0..<count] = src[0..<count], eight lanes at a time where it can.
+/// dst[0..<count] = src[0..<count], eight lanes at a time, then four (the 6-row A panels).
 @inline(__always)
 private func copyLanes(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var l = 0
     while l + 8 <= count { store8(load8(src + l), dst + l); l += 8 }
+    if l + 4 <= count {
+        UnsafeMutableRawPointer(dst + l).storeBytes(of: UnsafeRawPointer(src + l).loadUnaligned(as: SIMD4<Float>.self),
+                                                    as: SIMD4<Float>.self)
+        l += 4
+    }
     while l < count { dst[l] = src[l]; l += 1 }
 }

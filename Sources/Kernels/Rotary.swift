@@ -42,7 +42,16 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
                     let cr = cosT.baseAddress! + pos * half, sr = sinT.baseAddress! + pos * half
                     for h in 0..<heads {
                         let v = x + r * ld + h * headDim
-                        for i in 0..<half {
+                        // Eight pairs at a time, then the rest: the same operations per element.
+                        var i = 0
+                        while i + 8 <= half {
+                            let a = load8(v + i), b = load8(v + i + half), c = load8(cr + i)
+                            let s = inverse ? -load8(sr + i) : load8(sr + i)
+                            store8(a * c - b * s, v + i)
+                            store8(a * s + b * c, v + i + half)
+                            i += 8
+                        }
+                        for i in i..<half {
                             let a = v[i], b = v[i + half]
                             let c = cr[i], s = inverse ? -sr[i] : sr[i]
                             v[i] = a * c - b * s
