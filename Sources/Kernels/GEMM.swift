@@ -12,8 +12,8 @@ import Glibc
 /// Structure (BLIS-style): for each NC-column block of C and KC-step block of k, pack B into
 /// NR-column panels (GEMMPack.swift); for each MC-row block, pack A into MR-row panels, or let
 /// the kernel read rows of A in place where that measured faster (`gemmShouldPackA`); then run
-/// the micro-kernel of the tile shape (GEMMMicroKernel.swift) over every tile of the block. Strides absorb
-/// the layout, so the kernel is layout-free.
+/// the tile shape's micro-kernel (GEMMMicroKernel.swift) over every tile of the block. Strides
+/// absorb the layout, so the kernel is layout-free.
 public enum GEMMLayout: Sendable { case nn, nt, tn }
 
 // MARK: - Blocking (per tile shape: GEMMMicroKernel.swift)

@@ -2,7 +2,7 @@ import XCTest
 @testable import Kernels
 
 /// Checks `gemm` against a Double-precision reference in every layout, on sizes that do not
-/// divide the 6×16 register tile or the cache blocks, with padded row strides.
+/// divide the register tiles (6×16 and 12×32) or the cache blocks, with padded row strides.
 final class GEMMTests: XCTestCase {
     /// Operands for one product, stored with row strides wider than the matrices (`pad` extra
     /// columns filled with NaN, so any read or write past a row's width shows up in C).
