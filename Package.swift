@@ -12,8 +12,8 @@ import Foundation
 //   CAPACITY_AVX512=1 / 0      force the 512-bit GEMM kernels on or off (default: on when the
 //                              target has AVX-512F: native on such a host, or x86-64-v4)
 //
-// Results are bit-identical whichever target and kernel is used (docs/checkpoints.md). arm64 keeps
-// its baseline (NEON is always there).
+// Results are bit-identical whichever target and kernel is used (GEMMTests checks every kernel
+// against one FMA chain per element). arm64 keeps its baseline (NEON is always there).
 let environment = ProcessInfo.processInfo.environment
 
 #if arch(x86_64)

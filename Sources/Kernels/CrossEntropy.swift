@@ -10,14 +10,10 @@ public func crossEntropyForward(logits: UnsafePointer<Float>, targets: UnsafePoi
         let (logits, targets, losses, lse, rows, vocab) = (a.logits, a.targets, a.losses, a.lse, a.rows, a.vocab)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let lr = logits + r * vocab
-            var mx8 = SIMD8<Float>(repeating: -.infinity)
-            var c = 0
-            while c + 8 <= vocab { mx8 = maximum8(mx8, load8(lr + c)); c += 8 }
-            var mx = largestLane(mx8)
-            while c < vocab { mx = max(mx, lr[c]); c += 1 }
+            let mx = largestElement(lr, count: vocab)
             let m8 = SIMD8<Float>(repeating: mx)
             var s8 = SIMD8<Float>(repeating: 0)
-            c = 0
+            var c = 0
             while c + 8 <= vocab { s8 += exp8(load8(lr + c) - m8); c += 8 }
             var s = s8.sum()
             while c < vocab { s += expScalar(lr[c] - mx); c += 1 }

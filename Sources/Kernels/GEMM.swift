@@ -16,7 +16,7 @@ import Glibc
 /// absorb the layout, so the kernel is layout-free.
 public enum GEMMLayout: Sendable { case nn, nt, tn }
 
-// MARK: - Blocking (per tile shape: GEMMMicroKernel.swift)
+// MARK: - Threads (blocking is per tile shape: GEMMMicroKernel.swift)
 
 /// Below this many FLOPs (2·m·n·k) one thread does the whole product. Measured on this 2-vCPU
 /// VM with back-to-back calls: a second thread costs ~15 µs of Dispatch hand-off, so 2 threads
@@ -31,7 +31,7 @@ let gemmParallelMinFLOPs = 4_000_000
 /// largest tile shape, so one buffer serves every shape.
 private func gemmAPackCount<T: GEMMTile>(_: T.Type) -> Int { T.mc * T.kc }
 private func gemmBPackCount<T: GEMMTile>(_: T.Type) -> Int { T.nc * T.kc }
-private func gemmWorkspaceFloats<T: GEMMTile>(_: T.Type) -> Int { T.mc * T.kc + T.nc * T.kc + T.mr * T.nr }
+private func gemmWorkspaceFloats<T: GEMMTile>(_: T.Type) -> Int { gemmAPackCount(T.self) + gemmBPackCount(T.self) + T.mr * T.nr }
 private let gemmWorkspaceCount = max(gemmWorkspaceFloats(GEMMTile256.self), gemmWorkspaceFloats(GEMMTile512.self))
 /// Workers that can run at once (more requested threads are clamped to this).
 private let gemmMaxWorkers = 64

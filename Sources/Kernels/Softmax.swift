@@ -9,14 +9,10 @@ public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
     for r in 0..<rows {
         let xr = x + r * ld, yr = y + r * ld
         let valid = causal ? min(firstRow + r + 1, width) : width
-        var mx8 = SIMD8<Float>(repeating: -.infinity)
-        var c = 0
-        while c + 8 <= valid { mx8 = maximum8(mx8, load8(xr + c)); c += 8 }
-        var mx = largestLane(mx8)
-        while c < valid { mx = max(mx, xr[c]); c += 1 }
+        let mx = largestElement(xr, count: valid)
         let s8 = SIMD8<Float>(repeating: scale), m8 = SIMD8<Float>(repeating: scale * mx)
         var sum8 = SIMD8<Float>(repeating: 0)
-        c = 0
+        var c = 0
         while c + 8 <= valid {
             let e = exp8(load8(xr + c) * s8 - m8)
             store8(e, yr + c); sum8 += e; c += 8

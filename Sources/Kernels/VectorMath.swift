@@ -36,18 +36,18 @@ public func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
 @inlinable @inline(__always)
 public func expScalar(_ x: Float) -> Float { exp8(SIMD8(repeating: x))[0] }
 
-/// Lane-wise maximum. A masked replace, not `pointwiseMax`, which this toolchain leaves as an
-/// out-of-line generic call (11% of a width-8 model's training step). Exact, so any order of
-/// lanes gives the same maximum (inputs are never NaN).
+/// max(p[0..<count]) (−∞ for count 0; inputs are never NaN): eight lanes at a time with a
+/// masked-replace maximum, not `pointwiseMax`, which this toolchain leaves as an out-of-line
+/// generic call (11% of a width-8 model's training step). Exact, so any lane order gives the
+/// same value.
 @inlinable @inline(__always)
-public func maximum8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-    a.replacing(with: b, where: b .> a)
-}
-
-/// The largest lane of `v` (inputs are never NaN).
-@inlinable @inline(__always)
-public func largestLane(_ v: SIMD8<Float>) -> Float {
-    let m4 = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+public func largestElement(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    var m8 = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count { let v = load8(p + i); m8.replace(with: v, where: v .> m8); i += 8 }
+    let m4 = m8.lowHalf.replacing(with: m8.highHalf, where: m8.highHalf .> m8.lowHalf)
     let m2 = m4.lowHalf.replacing(with: m4.highHalf, where: m4.highHalf .> m4.lowHalf)
-    return max(m2[0], m2[1])
+    var m = max(m2[0], m2[1])
+    while i < count { m = max(m, p[i]); i += 1 }
+    return m
 }
