@@ -43,6 +43,10 @@ public struct DryRun: Sendable {
     /// Distinct model shapes timed, and the seconds the timing took.
     public var shapesTimed: Int
     public var timingSeconds: Double
+    /// With `replace`: recorded runs whose spec changed (they train again) and recorded runs the
+    /// scenario does not have; a real run moves both sets of lines to superseded.jsonl.
+    public var replacing: [String] = []
+    public var settingAside: [String] = []
 
     /// The runs that will train (one per family and seed among those waiting for the scan).
     public var toTrain: [Run] { runs.filter { $0.estimatedSeconds != nil } }
@@ -51,16 +55,20 @@ public struct DryRun: Sendable {
     public var totalRunSeconds: Double { toTrain.compactMap(\.estimatedSeconds).reduce(0, +) }
 
     /// Plans `scenario` against the results already in `store` (read only).
+    /// A directory whose records conflict with the scenario (`IdentityCheck`) is the runner's
+    /// error too, unless `replace`: then the changed runs are to do and `replacing` lists them.
     public static func plan(_ scenario: Scenario, store: ResultStore, cores: Int, shard: Shard? = nil,
-                            retryFailed: Bool = false, timer: StepTimer = StepTimer()) throws -> DryRun {
+                            retryFailed: Bool = false, replace: Bool = false, timer: StepTimer = StepTimer()) throws -> DryRun {
         let cores = max(1, cores)
+        let check = try store.checkIdentity(scenario)
+        if !check.isClean && !replace { throw RunIdentityError(directory: store.directory.path, check: check) }
         let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
         let pending = Set(try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed).map(\.key))
         var afterScan = Set<String>(), standIns = Set<String>(), notChosen = Set<String>()
         var phases: [[String]] = [mine.filter { pending.contains($0.key) }.map(\.key)]
         if let search = scenario.learningRateSearch {
             let split = RateSearchPhases(scenario, seed: search.seed, pending: mine.filter { pending.contains($0.key) },
-                                         records: try ResultStore.load(directory: store.directory).records)
+                                         records: check.current)
             afterScan = Set(split.undecided.map(\.key))
             notChosen = Set(split.notChosen.map(\.key))
             // One run per (family, seed) waiting for the scan will train; the first rate's stands in for it.
@@ -74,7 +82,7 @@ public struct DryRun: Sendable {
         var seconds: [String: (one: Double, all: Double)] = [:]
         for spec in mine {
             let dataset = try spec.makeDataset()
-            let stream = try TokenStream(dataset: dataset, config: spec.stream, seed: deriveSeed(spec.seed, "stream"))
+            let stream = try spec.makeStream(dataset: dataset)
             var model = spec.model
             model.vocabularySize = dataset.tokenizer.count
             model.contextLength = spec.stream.contextLength
@@ -104,7 +112,8 @@ public struct DryRun: Sendable {
         }
         let wall = phases.map { keys in schedule(keys.compactMap { seconds[$0] }, cores: cores) }.reduce(0, +)
         return DryRun(scenario: scenario.name, cores: cores, runs: runs, estimatedWallSeconds: wall,
-                      shapesTimed: timer.shapesTimed, timingSeconds: timer.timingSeconds)
+                      shapesTimed: timer.shapesTimed, timingSeconds: timer.timingSeconds,
+                      replacing: check.changed.map(\.key), settingAside: check.orphaned)
     }
 
     /// Wall time of running `durations` in order the way `ScenarioRunner` does: `cores` workers,

@@ -60,8 +60,12 @@ public func exportRun(_ record: RunRecord, to path: String) throws -> ExportSumm
     let tokenizer = dataset.tokenizer
     out += "{\"type\":\"header\",\"format\":\"capacity.export.v1\",\"key\":" + jsonString(spec.key)
     out += ",\"scenario\":" + jsonString(spec.scenario) + ",\"status\":" + jsonString(record.status.rawValue)
-    out += ",\"runSeed\":\(spec.seed),\"datasetSeed\":\(spec.datasetSeed),\"streamSeed\":\(spec.streamSeed)"
+    out += ",\"seedRule\":" + jsonString(spec.seedRule) + ",\"replicate\":\(spec.replicate)"
+    if let s = spec.scenarioSeed { out += ",\"scenarioSeed\":\(s)" }
+    if let s = spec.legacyRunSeed { out += ",\"runSeed\":\(s)" }
+    out += ",\"datasetSeed\":\(spec.datasetSeed),\"streamSeed\":\(spec.streamSeed)"
     out += ",\"initSeed\":\(spec.initSeed),\"evaluationSeed\":\(spec.evaluation.seed)"
+    out += ",\"seedStrings\":" + (try json(RunRecord.strings(spec))) + ",\"fingerprint\":" + jsonString(spec.fingerprint)
     out += ",\"spec\":" + (try json(spec)) + ",\"model\":" + (try json(model)) + ",\"training\":" + (try json(spec.training))
     out += ",\"vocabulary\":" + (try json(tokenizer.vocabulary))
     out += ",\"endOfText\":\(tokenizer.endOfText),\"domainToken\":\(tokenizer.domainToken)"

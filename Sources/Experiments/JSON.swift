@@ -471,7 +471,13 @@ struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func child(_ key: Key) throws -> TreeDecoder {
         decoder.options.tracker?.ask(codingPath, key.stringValue)
         guard let v = object[key.stringValue] else {
-            let hint = requiredKeyHints[key.stringValue].map { " (expected \($0))" } ?? ""
+            var hint = requiredKeyHints[key.stringValue].map { " (expected \($0))" } ?? ""
+            // A near miss among the keys given is most likely the missing one, misspelt.
+            let k = key.stringValue
+            if let near = object.keys.filter({ editDistance($0, k) <= max(2, k.count / 3) })
+                .min(by: { editDistance($0, k) < editDistance($1, k) }) {
+                hint += "; \"\(near)\" is given: did you mean \"\(k)\"?"
+            }
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing required key" + hint))
         }
         return TreeDecoder(value: v, codingPath: codingPath + [PathKey(key.stringValue)], options: decoder.options)

@@ -213,7 +213,7 @@ public enum Report {
                                  o(s.stream.junk?.freshPeople), "\(s.stream.domainToken)", "\(s.exposures)",
                                  "\(s.stream.contextLength)", "\(t.batchWindows)", "\(t.peakLearningRate)",
                                  "\(t.warmupFraction)", "\(t.finalLearningRateRatio)", "\(t.weightDecay)", "\(t.beta1)",
-                                 "\(t.beta2)", "\(t.epsilon)", "\(t.gradientClip)", "\(s.replicate)", "\(r.seed)",
+                                 "\(t.beta2)", "\(t.epsilon)", "\(t.gradientClip)", "\(s.replicate)", "\(r.initSeed)",
                                  o(m?.paramsPaper), o(m?.paramsTotal), o(m?.p1Nats), o(m?.p2Nats), o(m?.p3Nats),
                                  o(m?.bits.total), o(m?.bits.name), o(m?.bits.value), o(m?.bits.diversity), o(m?.dataBits),
                                  o(m?.capacityRatio), o(m?.capacityRatioMax), o(m?.meanAccuracy)]

@@ -180,10 +180,69 @@ public final class ResultStore: @unchecked Sendable {
         try loadAll().finishedKeys(retryFailed: retryFailed)
     }
 
-    /// The runs still to do: this shard's runs (all runs without a shard) minus finished ones.
+    /// The runs still to do: this shard's runs (all runs without a shard) minus finished ones. A
+    /// recorded run counts as finished only when its fingerprint is the spec's (a changed spec is
+    /// an `IdentityCheck` conflict, which `ScenarioRunner` refuses before this is asked).
     public func pendingRuns(_ runs: [RunSpec], shard: Shard? = nil, retryFailed: Bool = false) throws -> [RunSpec] {
-        let done = try finishedKeys(retryFailed: retryFailed)
-        return (shard?.select(runs: runs) ?? runs).filter { !done.contains($0.key) }
+        let records = try loadAll().records.filter { !retryFailed || $0.status == .ok }
+        let done = Dictionary(records.map { ($0.key, $0.fingerprint) }, uniquingKeysWith: { a, _ in a })
+        return (shard?.select(runs: runs) ?? runs).filter { done[$0.key] != $0.fingerprint }
+    }
+
+    /// The scenario against every record of the directory (all shards' files).
+    public func checkIdentity(_ scenario: Scenario) throws -> IdentityCheck {
+        IdentityCheck(scenario: scenario, records: try loadAll().records)
+    }
+
+    /// Moves every line of the directory's runs files whose key is in `keys` to `superseded.jsonl`
+    /// (appended, so nothing is lost), rewriting each runs file whole (a temporary file, then a
+    /// rename). Returns the number of lines moved. Not safe while other processes append to the
+    /// same directory (shards of a running sweep): run it before starting them.
+    @discardableResult
+    public func supersede(keys: Set<String>) throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        lock.lock()
+        defer { lock.unlock() }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var count = 0
+        for name in names.sorted() where name.hasPrefix("runs") && name.hasSuffix(".jsonl") {
+            let url = directory.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+            var kept = Data(), moved = Data()
+            for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+                let bytes = ArraySlice([UInt8](line))
+                // A line that does not decode (an interrupted last write) moves too: it would
+                // otherwise sit in the middle of the file once more lines are appended.
+                let r = try? Self.decode(line: bytes)
+                if r.map({ keys.contains($0.key) }) ?? !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    moved.append(contentsOf: bytes); moved.append(0x0A)
+                    if r != nil { count += 1 }
+                } else {
+                    kept.append(contentsOf: bytes); kept.append(0x0A)
+                }
+            }
+            guard !moved.isEmpty else { continue }
+            // The superseded lines reach the disk before the runs file loses them.
+            try appendLocked(moved, to: directory.appendingPathComponent("superseded.jsonl"))
+            try kept.write(to: url, options: .atomic)
+        }
+        checkedTail = false
+        return count
+    }
+
+    private func appendLocked(_ data: Data, to url: URL) throws {
+        guard !data.isEmpty else { return }
+        let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw posixError("cannot open \(url.path) for appending") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < data.count {
+            let n = data.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw posixError("write to \(url.path) failed") }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw posixError("fsync of \(url.path) failed") }
     }
 
     /// Keeps a verbatim copy of the scenario file beside the results (`scenario.json`), so the

@@ -4,19 +4,56 @@ import Foundation
 import Kernels
 import Transformer
 
+/// The seeds of one run. Each random draw of the run derives from one of them (docs/export.md):
+/// the people from `dataset`, the stream (renderings, shuffles, junk) from `stream`, the initial
+/// weights from `initialization`.
+public struct RunSeeds: Codable, Hashable, Sendable {
+    public var dataset: UInt64
+    public var stream: UInt64
+    public var initialization: UInt64
+
+    public init(dataset: UInt64, stream: UInt64, initialization: UInt64) {
+        self.dataset = dataset; self.stream = stream; self.initialization = initialization
+    }
+
+    enum CodingKeys: String, CodingKey { case dataset, stream, initialization = "init" }
+
+    /// The paired rule (record format 2): the data depend on the scenario seed, the dataset spec
+    /// and the replicate only, so every model and learning rate at one N and replicate trains on
+    /// the same people; the stream adds the stream settings; the initial weights depend on the
+    /// model and the replicate only. Specs enter as their canonical JSON (sorted keys, every field).
+    public static func paired(scenarioSeed: UInt64, replicate: Int, dataset: DatasetSpec, stream: StreamConfig,
+                              model: ModelConfig) -> RunSeeds {
+        var untrained = model
+        untrained.vocabularySize = 0                    // the dataset's, filled in at training
+        let data = deriveSeed(deriveSeed(scenarioSeed, "dataset " + canonicalJSON(dataset)), UInt64(replicate))
+        return RunSeeds(dataset: data,
+                        stream: deriveSeed(data, "stream " + canonicalJSON(stream)),
+                        initialization: deriveSeed(deriveSeed(scenarioSeed, "init " + canonicalJSON(untrained)), UInt64(replicate)))
+    }
+
+    /// The rule of record format 1: every seed from one run seed, `deriveSeed(scenario seed, key)`,
+    /// so runs differing in model or learning rate trained on different people.
+    public static func keyed(runSeed: UInt64) -> RunSeeds {
+        RunSeeds(dataset: deriveSeed(runSeed, "dataset"), stream: deriveSeed(runSeed, "stream"),
+                 initialization: deriveSeed(runSeed, "init"))
+    }
+}
+
 /// One run of a scenario: everything needed to train and evaluate it, self-describing.
 public struct RunSpec: Codable, Hashable, Sendable {
     public var scenario: String
     /// Position in the scenario's expanded run list (shards select on it).
     public var index: Int
-    /// Unique within the scenario, human-readable: `bioD-N1000-gpt2-2-2-24-E1000-lr0.01-s1`.
+    /// Unique within the scenario, human-readable, built from the run's own settings only (every
+    /// setting not at its default, abbreviated): `bioD-N1000-K6-D256-T256-gpt2-2-2-24-E1000-lr0.01-s1`.
     public var key: String
     /// The key without the replicate seed: runs differing only in `replicate` share it.
     public var configuration: String
     /// The key without learning rate and replicate seed: reports keep the best learning rate of
     /// a family (the paper's "best of several learning rates").
     public var family: String
-    public var datasetLabel: String         // `bioD-N1000`
+    public var datasetLabel: String         // `bioD-N1000-K6-D256-T256`
     public var modelLabel: String           // `gpt2-2-2-24`
     public var junkLabel: String?           // the junk variant's name, when the scenario has variants
     public var dataset: DatasetSpec
@@ -26,18 +63,73 @@ public struct RunSpec: Codable, Hashable, Sendable {
     public var evaluation: EvaluationSettings
     /// The replicate seed from the scenario's `seeds` list.
     public var replicate: Int
-    /// The run seed: `deriveSeed(scenarioSeed, key)`. Every random draw of the run derives from it.
-    public var seed: UInt64
+    /// The scenario's `seed` (nil in format-1 lines, which kept only their run seed).
+    public var scenarioSeed: UInt64?
+    /// Every random draw of the run derives from one of these.
+    public var seeds: RunSeeds
+    /// Format-1 lines only: the run seed `deriveSeed(scenario seed, key)` all their seeds came from.
+    public var legacyRunSeed: UInt64?
 
     public init(scenario: String, index: Int, key: String, configuration: String, family: String, datasetLabel: String,
                 modelLabel: String, junkLabel: String?, dataset: DatasetSpec, stream: StreamConfig,
                 model: ModelConfig, training: TrainingConfig, evaluation: EvaluationSettings,
-                replicate: Int, seed: UInt64) {
+                replicate: Int, scenarioSeed: UInt64) {
         self.scenario = scenario; self.index = index; self.key = key; self.configuration = configuration
         self.family = family
         self.datasetLabel = datasetLabel; self.modelLabel = modelLabel; self.junkLabel = junkLabel
         self.dataset = dataset; self.stream = stream; self.model = model; self.training = training
-        self.evaluation = evaluation; self.replicate = replicate; self.seed = seed
+        self.evaluation = evaluation; self.replicate = replicate; self.scenarioSeed = scenarioSeed
+        self.seeds = .paired(scenarioSeed: scenarioSeed, replicate: replicate, dataset: dataset, stream: stream, model: model)
+        self.legacyRunSeed = nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, index, key, configuration, family, datasetLabel, modelLabel, junkLabel, dataset, stream
+        case model, training, evaluation, replicate, scenarioSeed, seeds, legacyRunSeed = "seed"
+    }
+
+    /// Reads both line formats: format 2 writes `scenarioSeed` and `seeds`; format 1 wrote only
+    /// the run seed `seed`, from which its seeds derive by the keyed rule.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scenario = try c.decode(String.self, forKey: .scenario)
+        index = try c.decode(Int.self, forKey: .index)
+        key = try c.decode(String.self, forKey: .key)
+        configuration = try c.decode(String.self, forKey: .configuration)
+        family = try c.decode(String.self, forKey: .family)
+        datasetLabel = try c.decode(String.self, forKey: .datasetLabel)
+        modelLabel = try c.decode(String.self, forKey: .modelLabel)
+        junkLabel = try c.decodeIfPresent(String.self, forKey: .junkLabel)
+        dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
+        stream = try c.decode(StreamConfig.self, forKey: .stream)
+        model = try c.decode(ModelConfig.self, forKey: .model)
+        training = try c.decode(TrainingConfig.self, forKey: .training)
+        evaluation = try c.decode(EvaluationSettings.self, forKey: .evaluation)
+        replicate = try c.decode(Int.self, forKey: .replicate)
+        scenarioSeed = try c.decodeIfPresent(UInt64.self, forKey: .scenarioSeed)
+        legacyRunSeed = try c.decodeIfPresent(UInt64.self, forKey: .legacyRunSeed)
+        if let s = try c.decodeIfPresent(RunSeeds.self, forKey: .seeds) {
+            seeds = s
+        } else if let run = legacyRunSeed {
+            seeds = .keyed(runSeed: run)
+        } else {
+            throw DecodingError.keyNotFound(CodingKeys.seeds, .init(codingPath: c.codingPath,
+                debugDescription: "missing required key (expected \"seeds\", or a format-1 run \"seed\")"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(scenario, forKey: .scenario); try c.encode(index, forKey: .index); try c.encode(key, forKey: .key)
+        try c.encode(configuration, forKey: .configuration); try c.encode(family, forKey: .family)
+        try c.encode(datasetLabel, forKey: .datasetLabel); try c.encode(modelLabel, forKey: .modelLabel)
+        try c.encodeIfPresent(junkLabel, forKey: .junkLabel)
+        try c.encode(dataset, forKey: .dataset); try c.encode(stream, forKey: .stream); try c.encode(model, forKey: .model)
+        try c.encode(training, forKey: .training); try c.encode(evaluation, forKey: .evaluation)
+        try c.encode(replicate, forKey: .replicate)
+        try c.encodeIfPresent(scenarioSeed, forKey: .scenarioSeed)
+        try c.encode(seeds, forKey: .seeds)
+        try c.encodeIfPresent(legacyRunSeed, forKey: .legacyRunSeed)
     }
 
     /// N: people (bioS, bioD) or sequences (random).
@@ -48,11 +140,13 @@ public struct RunSpec: Codable, Hashable, Sendable {
 
 extension RunSpec {
     /// Seed of the run's useful dataset (people, names, values): every draw of `makeDataset()`.
-    public var datasetSeed: UInt64 { deriveSeed(seed, "dataset") }
-    /// Seed of the run's training stream (`TokenStream`): rendering, shuffles, junk positions.
-    public var streamSeed: UInt64 { deriveSeed(seed, "stream") }
+    public var datasetSeed: UInt64 { seeds.dataset }
+    /// Seed of the run's training stream (`TokenStream`): rendering, shuffles, junk people and positions.
+    public var streamSeed: UInt64 { seeds.stream }
     /// Seed of the model's initial weights.
-    public var initSeed: UInt64 { deriveSeed(seed, "init") }
+    public var initSeed: UInt64 { seeds.initialization }
+    /// "paired" (format 2) or "keyed" (format 1: every seed from the run seed, i.e. from the key).
+    public var seedRule: String { legacyRunSeed == nil ? "paired" : "keyed" }
 }
 
 public enum RunStatus: String, Codable, Sendable {
@@ -162,18 +256,28 @@ public struct QuantizedMetrics: Codable, Hashable, Sendable {
 
 /// One line of `runs.jsonl`: a finished run, with its full spec so the line stands alone.
 public struct RunRecord: Codable, Hashable, Sendable {
-    /// Bumped if the line format ever changes incompatibly.
-    public var format: Int = 1
+    /// The line format written now. 2: paired seeds (`RunSeeds.paired`), keys from a run's own
+    /// settings, the spec's `fingerprint`. 1 (or absent): seeds from the key, keys from what
+    /// varied in the scenario. `report` and `export` read both.
+    public static let currentFormat = 2
+    public var format: Int = RunRecord.currentFormat
     public var key: String
     public var status: RunStatus
     /// Why the run failed (nil when ok).
     public var reason: String?
-    public var seed: UInt64
-    /// The seeds derived from `seed` (`RunSpec.datasetSeed`, `streamSeed`, `initSeed`), written
-    /// out so a run's data can be rebuilt elsewhere (`capacity export`); nil in older lines.
-    public var datasetSeed: UInt64?
-    public var streamSeed: UInt64?
-    public var initSeed: UInt64?
+    /// `RunSpec.fingerprint`: a hash of everything that decides what the run trains and how it is
+    /// scored. A rerun skips the run only when the scenario's spec has the same fingerprint.
+    public var fingerprint: String
+    /// Format 1 only: the run seed all its seeds derived from.
+    public var seed: UInt64?
+    /// The run's seeds (`RunSpec.seeds`), written out so its data can be rebuilt elsewhere
+    /// (`capacity export`); derived from `seed` when reading a line that lacks them.
+    public var datasetSeed: UInt64
+    public var streamSeed: UInt64
+    public var initSeed: UInt64
+    /// The same seeds as decimal strings (`dataset`, `stream`, `init`, `scenario`, `evaluation`),
+    /// for readers that parse JSON numbers as doubles (jq, pandas) and lose digits above 2^53.
+    public var seedStrings: [String: String]
     /// The run's spec. In lines written since the records started to say what trained, `model`
     /// holds the vocabulary size and context length the model was built with (older lines: 0 for
     /// the vocabulary, which meant "from the dataset").
@@ -186,38 +290,56 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var metrics: RunMetrics?
 
     public init(spec: RunSpec, metrics: RunMetrics, wallSeconds: Double, finishedAt: Date = Date()) {
-        self.key = spec.key; self.status = .ok; self.reason = nil; self.seed = spec.seed; self.spec = spec
-        self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = metrics
-        setDerivedSeeds()
+        self.init(spec: spec, status: .ok, reason: nil, metrics: metrics, wallSeconds: wallSeconds, finishedAt: finishedAt)
     }
 
     public init(spec: RunSpec, failure reason: String, wallSeconds: Double, finishedAt: Date = Date()) {
-        self.key = spec.key; self.status = .failed; self.reason = reason; self.seed = spec.seed; self.spec = spec
-        self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = nil
-        setDerivedSeeds()
+        self.init(spec: spec, status: .failed, reason: reason, metrics: nil, wallSeconds: wallSeconds, finishedAt: finishedAt)
     }
 
-    private mutating func setDerivedSeeds() {
-        datasetSeed = spec.datasetSeed; streamSeed = spec.streamSeed; initSeed = spec.initSeed
+    private init(spec: RunSpec, status: RunStatus, reason: String?, metrics: RunMetrics?, wallSeconds: Double, finishedAt: Date) {
+        self.key = spec.key; self.status = status; self.reason = reason; self.spec = spec
+        self.fingerprint = spec.fingerprint
+        self.seed = spec.legacyRunSeed
+        self.datasetSeed = spec.datasetSeed; self.streamSeed = spec.streamSeed; self.initSeed = spec.initSeed
+        self.seedStrings = Self.strings(spec)
+        self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = metrics
+    }
+
+    static func strings(_ spec: RunSpec) -> [String: String] {
+        var s = ["dataset": "\(spec.datasetSeed)", "stream": "\(spec.streamSeed)", "init": "\(spec.initSeed)",
+                 "evaluation": "\(spec.evaluation.seed)"]
+        if let scenario = spec.scenarioSeed { s["scenario"] = "\(scenario)" }
+        if let run = spec.legacyRunSeed { s["run"] = "\(run)" }
+        return s
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, key, status, reason, seed, datasetSeed, streamSeed, initSeed, spec, wallSeconds, finishedAt, metrics
+        case format, key, status, reason, fingerprint, seed, datasetSeed, streamSeed, initSeed, seedStrings, spec
+        case wallSeconds, finishedAt, metrics
     }
 
-    /// Reads every line format written so far: the derived seeds are optional, and a line from
-    /// before `valueNatsPerPerson` has its per-kind `p2Nats` converted (bioD's was per attribute).
+    /// Reads every line format written so far: a format-1 line's seeds derive from its run seed,
+    /// its fingerprint from its spec, and a line from before `valueNatsPerPerson` has its per-kind
+    /// `p2Nats` converted (bioD's was per attribute).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decodeIfPresent(Int.self, forKey: .format) ?? 1
         key = try c.decode(String.self, forKey: .key)
         status = try c.decode(RunStatus.self, forKey: .status)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
-        seed = try c.decode(UInt64.self, forKey: .seed)
-        datasetSeed = try c.decodeIfPresent(UInt64.self, forKey: .datasetSeed)
-        streamSeed = try c.decodeIfPresent(UInt64.self, forKey: .streamSeed)
-        initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed)
-        spec = try c.decode(RunSpec.self, forKey: .spec)
+        var spec = try c.decode(RunSpec.self, forKey: .spec)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        if spec.legacyRunSeed == nil && spec.scenarioSeed == nil, let run = seed {
+            spec.legacyRunSeed = run
+            spec.seeds = .keyed(runSeed: run)
+        }
+        self.spec = spec
+        fingerprint = try c.decodeIfPresent(String.self, forKey: .fingerprint) ?? spec.fingerprint
+        datasetSeed = try c.decodeIfPresent(UInt64.self, forKey: .datasetSeed) ?? spec.datasetSeed
+        streamSeed = try c.decodeIfPresent(UInt64.self, forKey: .streamSeed) ?? spec.streamSeed
+        initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed) ?? spec.initSeed
+        seedStrings = try c.decodeIfPresent([String: String].self, forKey: .seedStrings) ?? Self.strings(spec)
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         finishedAt = try c.decode(String.self, forKey: .finishedAt)
         metrics = try c.decodeIfPresent(RunMetrics.self, forKey: .metrics)

@@ -170,8 +170,28 @@ public struct ScenarioRunner {
     public var retryFailed: Bool
     public var saveCheckpoints: Bool
 
-    public init(cores: Int, shard: Shard? = nil, retryFailed: Bool = false, saveCheckpoints: Bool = true) {
+    /// Retrain recorded runs whose spec changed, setting their old lines aside (`--replace`).
+    public var replace: Bool
+
+    public init(cores: Int, shard: Shard? = nil, retryFailed: Bool = false, saveCheckpoints: Bool = true, replace: Bool = false) {
         self.cores = max(1, cores); self.shard = shard; self.retryFailed = retryFailed; self.saveCheckpoints = saveCheckpoints
+        self.replace = replace
+    }
+
+    /// Checks the directory's records against the scenario before anything trains: a recorded
+    /// key whose spec is not the scenario's, or a recorded run the scenario does not have, is a
+    /// `RunIdentityError`, unless `replace`, which moves their lines to `superseded.jsonl` (the
+    /// changed runs then train again). Returns the check as it was.
+    @discardableResult
+    public static func reconcile(_ scenario: Scenario, store: ResultStore, replace: Bool,
+                                 progress: ProgressDisplay? = nil) throws -> IdentityCheck {
+        let check = try store.checkIdentity(scenario)
+        guard !check.isClean else { return check }
+        guard replace else { throw RunIdentityError(directory: store.directory.path, check: check) }
+        let moved = try store.supersede(keys: Set(check.changed.map(\.key) + check.orphaned))
+        progress?.log("--replace: \(moved) line(s) moved to \(store.directory.appendingPathComponent("superseded.jsonl").path) "
+                      + "(\(check.changed.count) changed run(s) train again, \(check.orphaned.count) not in the scenario)")
+        return check
     }
 
     public struct Summary: Sendable {
@@ -180,6 +200,7 @@ public struct ScenarioRunner {
 
     public func run(_ scenario: Scenario, store: ResultStore, progress: ProgressDisplay?) throws -> Summary {
         if let repaired = try store.repair() { progress?.log("repaired: \(repaired)") }
+        try Self.reconcile(scenario, store: store, replace: replace, progress: progress)
         let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
         let pending = try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed)
         guard let search = scenario.learningRateSearch else {

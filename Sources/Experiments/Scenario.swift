@@ -40,7 +40,9 @@ import Transformer
 /// - `name`: the results directory (`results/<name>/`); letters, digits, `.`, `_`, `-`.
 ///   Defaults to the file's name without `.json`.
 /// - `description`: free text, copied into the report.
-/// - `seed`: the scenario seed (default 0). Each run's seed is `deriveSeed(seed, key)`.
+/// - `seed`: the scenario seed (default 0). A run's seeds are paired (`RunSeeds.paired`): its data
+///   from this seed, the dataset spec and the replicate, its initial weights from this seed, the
+///   model and the replicate.
 /// - `seeds`: the list of replicate seeds (default `[1]`); each is a run (`-s1` in keys).
 /// - `dataset` or `datasets`: one dataset object or a list. A dataset object is exactly what
 ///   `DatasetSpec` decodes (`{"kind": "bioS" | "bioD" | "random", ...}`, absent fields take their
@@ -79,10 +81,10 @@ import Transformer
 ///   and the plot series (see `ReportDimension`; default dataset, exposures, junk), `plots`.
 ///
 /// Runs are ordered dataset × model × exposures × learning rate × seed × junk variant, and keyed
-/// `<dataset>-<model>-E<exposures>-lr<rate>[-<varying training fields>][-<junk>]-s<seed>`, e.g.
-/// `bioD-N1000-gpt2-2-2-24-E1000-lr0.01-s1`. A dataset or model field, or a training setting,
-/// that differs between runs of the scenario also appears in the key (`-D64`, `-bw2`, `-wd0.02`),
-/// so keys are unique. Unknown keys, wrong types and impossible values are errors naming the
+/// `<dataset>-<model>-E<exposures>-lr<rate>[-<training settings>][-<junk>]-s<seed>` from each run's
+/// own settings (every field required or not at its default, abbreviated: `Expansion`), e.g.
+/// `bioD-N1000-K6-D256-T256-gpt2-2-2-24-E1000-lr0.01-s1`, so adding a run never renames another
+/// and keys are unique. Unknown keys, wrong types and impossible values are errors naming the
 /// file and key path: `scenarios/x.json: models[1].width[2]: expected a positive integer, found -3`.
 /// `null` is never a value: an optional key takes its default only when absent.
 /// The full reference, with every default, is docs/scenarios.md.

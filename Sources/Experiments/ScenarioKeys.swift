@@ -5,9 +5,15 @@ import Transformer
 
 /// Turns the expanded combinations into `RunSpec`s with unique, readable keys.
 ///
-/// A key always names the dataset kind and N, the model shape, exposures, learning rate and
-/// replicate seed. Any other dataset field, model field or training setting appears only when
-/// it differs between runs of the scenario, abbreviated (`-D64`, `-ctx256`, `-bw2`).
+/// A key is built from the run's own settings only, never from what other runs of the scenario
+/// hold, so adding a run never renames another: `<dataset>-<model>-E<exposures>-lr<rate>
+/// [-<training settings>][-<junk variant>]-s<replicate>`. The dataset part is its kind (or label)
+/// and N, then every other field that is required or not at its default (`-K6-D256-T256`); the
+/// model part `gpt2-L-H-W` (or the label for `gpt2`), the MLP kind when not gelu, then every other
+/// field not at its default (`-noNormBias`, `-experts8`); the training part every setting not at
+/// `TrainingConfig`'s default (`-bw2`, `-wd0.1`, `-bf16`) and the window length when not 128.
+/// Whatever a key leaves out (the evaluation, the scenario seed, a junk variant's dataset) is in
+/// the run's fingerprint, which decides whether a recorded run is reused (`IdentityCheck`).
 struct Expansion {
     let scenario: String
     let scenarioSeed: UInt64
@@ -40,69 +46,86 @@ struct Expansion {
                                training: training, replicate: replicate, junk: junk))
     }
 
-    static let datasetAbbreviations: [String: String] = [
-        "attributes": "K", "chunks": "C", "diversity": "D", "chunkLength": "L", "alphabet": "T",
-        "length": "S", "vocabulary": "V", "firstNames": "first", "middleNames": "middle", "lastNames": "last",
-        "birthYears": "years", "birthCities": "cities", "universities": "univ", "majors": "majors",
-        "employers": "employers", "templatesPerAttribute": "templates",
+    /// Key abbreviations, in the order fields appear in a key.
+    static let datasetAbbreviations: KeyedList = [
+        ("attributes", "K"), ("chunks", "C"), ("diversity", "D"), ("chunkLength", "L"), ("alphabet", "T"),
+        ("length", "S"), ("vocabulary", "V"), ("firstNames", "first"), ("middleNames", "middle"), ("lastNames", "last"),
+        ("birthYears", "years"), ("birthCities", "cities"), ("universities", "univ"), ("majors", "majors"),
+        ("employers", "employers"), ("templatesPerAttribute", "templates"), ("simple", "simple"),
     ]
-    static let modelAbbreviations: [String: String] = [
-        "contextLength": "ctx", "vocabularySize": "vocab", "rotaryBase": "rope", "experts": "experts",
-        "trainingCapacityFactor": "cf", "evaluationCapacityFactor": "cfEval", "loadBalancingCoefficient": "lb",
+    static let modelAbbreviations: KeyedList = [
+        ("rotaryBase", "rope"), ("normBias", "normBias"), ("tiedHead", "tiedHead"), ("experts", "experts"),
+        ("trainingCapacityFactor", "cf"), ("evaluationCapacityFactor", "cfEval"), ("loadBalancingCoefficient", "lb"),
     ]
-    static let trainingAbbreviations: [String: String] = [
-        "batchWindows": "bw", "warmupFraction": "warmup", "finalLearningRateRatio": "final", "weightDecay": "wd",
-        "beta1": "b1", "beta2": "b2", "epsilon": "eps", "gradientClip": "clip", "contextLength": "ctx",
-        "weightPrecision": "", "plateauSteps": "plateau", "plateauMinImprovementNats": "plateauMin",
+    static let trainingAbbreviations: KeyedList = [
+        ("batchWindows", "bw"), ("warmupFraction", "warmup"), ("finalLearningRateRatio", "final"), ("weightDecay", "wd"),
+        ("beta1", "b1"), ("beta2", "b2"), ("epsilon", "eps"), ("gradientClip", "clip"), ("weightPrecision", ""),
+        ("plateauSteps", "plateau"), ("plateauMinImprovementNats", "plateauMin"),
     ]
+    typealias KeyedList = [(field: String, short: String)]
+
+    /// Fields a kind requires (no default): always in its keys.
+    static let requiredDatasetFields: Set<String> = ["attributes", "diversity", "alphabet", "length", "vocabulary"]
+
+    /// The dataset part of a key: `bioD-N1000-K6-D256-T256-first40-middle40-last100`.
+    static func datasetLabel(_ spec: DatasetSpec, label: String?) -> String {
+        let defaults: JSONObject
+        switch spec {
+        case .bioS(let c): defaults = canonicalObject(DatasetSpec.bioS(BioSConfig(people: c.people)))
+        case .bioD(let c): defaults = canonicalObject(DatasetSpec.bioD(BioDConfig(people: c.people, attributes: c.attributes,
+                                                                                   diversity: c.diversity, alphabet: c.alphabet)))
+        case .random: defaults = JSONObject()
+        }
+        return "\(label ?? spec.kindName)-N\(spec.people)"
+            + suffix(canonicalObject(spec), defaults: defaults, always: requiredDatasetFields, order: datasetAbbreviations)
+    }
+
+    /// The model part of a key: `gpt2-2-2-24`, `llama-2-2-24-gatedSiLU-noNormBias`.
+    static func modelLabel(_ c: ModelConfig, label: String?) -> String {
+        var d = ModelConfig(layers: c.layers, heads: c.heads, width: c.width)
+        d.mlp = c.mlp
+        var own = canonicalObject(c), defaults = canonicalObject(d)
+        for k in ["contextLength", "vocabularySize"] { own[k] = nil; defaults[k] = nil }
+        return "\(label ?? "gpt2")-\(c.layers)-\(c.heads)-\(c.width)" + (c.mlp == .gelu ? "" : "-\(c.mlp.rawValue)")
+            + suffix(own, defaults: defaults, always: [], order: modelAbbreviations)
+    }
+
+    /// The training part of a key after `E<exposures>-lr<rate>`: `-bw2-wd0.1-ctx256`.
+    static func trainingSuffix(_ t: TrainingConfig, contextLength: Int) -> String {
+        var own = canonicalObject(t), defaults = canonicalObject(TrainingConfig())
+        own["peakLearningRate"] = nil; defaults["peakLearningRate"] = nil
+        return suffix(own, defaults: defaults, always: [], order: trainingAbbreviations)
+            + (contextLength == 128 ? "" : "-ctx\(contextLength)")
+    }
+
+    /// `-<abbreviation><value>` for each field of `object` that is in `always` or differs from
+    /// `defaults`, in `order` (then any other field, alphabetically). Booleans read `-name` when
+    /// true and `-noName` when false.
+    static func suffix(_ object: JSONObject, defaults: JSONObject, always: Set<String>, order: KeyedList) -> String {
+        let known = order.map(\.field)
+        let fields = known.filter { object[$0] != nil } + object.keys.filter { !known.contains($0) && $0 != "kind" && $0 != "people" && $0 != "sequences" }.sorted()
+        var out = ""
+        for k in fields where always.contains(k) || object[k] != defaults[k] {
+            let short = order.first { $0.field == k }?.short ?? k
+            switch object[k] {
+            case .number(let text): out += "-\(short)\(text)"
+            case .string(let s): out += "-\(short)\(s)"
+            case .bool(let b): out += b ? "-\(k)" : "-no\(k.prefix(1).uppercased())\(k.dropFirst())"
+            default: break
+            }
+        }
+        return out
+    }
 
     func finish(file: String) throws -> [RunSpec] {
-        // Distinct dataset and model instances, in order of first use.
-        func identity(_ g: GridInstance) -> String {
-            renderPath(g.entryPath) + g.axes.sorted { $0.key < $1.key }.map { "|\($0.key)=\($0.value)" }.joined()
-        }
-        var datasetIDs: [String] = [], datasetObjects: [String: JSONObject] = [:], datasetBase: [String: String] = [:]
-        var modelIDs: [String] = [], modelObjects: [String: JSONObject] = [:], modelBase: [String: String] = [:]
-        for p in pending {
-            let d = identity(p.datasetInstance)
-            if datasetObjects[d] == nil {
-                datasetIDs.append(d)
-                datasetObjects[d] = canonicalObject(p.dataset.spec)
-                datasetBase[d] = "\(p.dataset.label ?? p.dataset.spec.kindName)-N\(p.dataset.spec.people)"
-            }
-            let m = identity(p.modelInstance)
-            if modelObjects[m] == nil {
-                modelIDs.append(m)
-                modelObjects[m] = canonicalObject(p.modelEntry.config)
-                let c = p.modelEntry.config
-                modelBase[m] = p.modelEntry.label.map { "\($0)-\(c.layers)-\(c.heads)-\(c.width)" + (c.mlp == .gelu ? "" : "-\(c.mlp.rawValue)") } ?? c.name
-            }
-        }
-        let datasetLabels = Self.labels(datasetIDs.map { datasetObjects[$0]! }, base: datasetIDs.map { datasetBase[$0]! },
-                                        exclude: ["kind", "people", "sequences"], abbreviations: Self.datasetAbbreviations)
-        let modelLabels = Self.labels(modelIDs.map { modelObjects[$0]! }, base: modelIDs.map { modelBase[$0]! },
-                                      exclude: ["layers", "heads", "width", "mlp"], abbreviations: Self.modelAbbreviations)
-        let datasetLabel = Dictionary(uniqueKeysWithValues: zip(datasetIDs, datasetLabels))
-        let modelLabel = Dictionary(uniqueKeysWithValues: zip(modelIDs, modelLabels))
-        try checkDistinct(datasetIDs, datasetLabel, datasetObjects, what: "dataset", file: file)
-        try checkDistinct(modelIDs, modelLabel, modelObjects, what: "model", file: file)
-
-        // Training settings that differ between runs join the key.
-        let trainingObjects: [JSONObject] = pending.map { p in
-            var o = canonicalObject(p.training)
-            o["peakLearningRate"] = nil
-            o["contextLength"] = .number("\(p.contextLength)")
-            return o
-        }
-        let extras = Self.labels(trainingObjects, base: pending.map { _ in "" }, exclude: [],
-                                 abbreviations: Self.trainingAbbreviations)
-
         var runs: [RunSpec] = []
         var origin: [String: String] = [:]
         for (i, p) in pending.enumerated() {
-            var parts = [datasetLabel[identity(p.datasetInstance)]!, modelLabel[identity(p.modelInstance)]!,
-                         "E\(p.exposures)", "lr\(p.training.peakLearningRate)"]
-            if !extras[i].isEmpty { parts.append(String(extras[i].dropFirst())) }
+            let datasetLabel = Self.datasetLabel(p.dataset.spec, label: p.dataset.label)
+            let modelLabel = Self.modelLabel(p.modelEntry.config, label: p.modelEntry.label)
+            var parts = [datasetLabel, modelLabel, "E\(p.exposures)", "lr\(p.training.peakLearningRate)"]
+            let extras = Self.trainingSuffix(p.training, contextLength: p.contextLength)
+            if !extras.isEmpty { parts.append(String(extras.dropFirst())) }
             if let j = p.junk { parts.append(j.name!) }
             let configuration = parts.joined(separator: "-")
             parts.remove(at: 3)
@@ -117,49 +140,11 @@ struct Expansion {
             let stream = StreamConfig(exposures: p.exposures, contextLength: p.contextLength, junk: junk,
                                       domainToken: p.junk?.domainToken ?? false)
             runs.append(RunSpec(scenario: scenario, index: i, key: key, configuration: configuration, family: family,
-                                datasetLabel: datasetLabel[identity(p.datasetInstance)]!,
-                                modelLabel: modelLabel[identity(p.modelInstance)]!, junkLabel: p.junk?.name,
+                                datasetLabel: datasetLabel, modelLabel: modelLabel, junkLabel: p.junk?.name,
                                 dataset: p.dataset.spec, stream: stream, model: p.model, training: p.training,
-                                evaluation: evaluation, replicate: p.replicate, seed: deriveSeed(scenarioSeed, key)))
+                                evaluation: evaluation, replicate: p.replicate, scenarioSeed: scenarioSeed))
         }
         return runs
-    }
-
-    /// Two different instances must not share a label. (The same instance listed twice is fine
-    /// if, say, its training differs; identical runs are caught by their keys.)
-    private func checkDistinct(_ ids: [String], _ label: [String: String], _ objects: [String: JSONObject],
-                               what: String, file: String) throws {
-        var seen: [String: String] = [:]
-        for id in ids {
-            let l = label[id]!
-            if let other = seen[l], objects[other] != objects[id] {
-                let a = other.split(separator: "|").first.map(String.init) ?? other
-                let b = id.split(separator: "|").first.map(String.init) ?? id
-                throw ScenarioError(file: file, path: b,
-                    message: "two different \(what)s are both labelled \"\(l)\" (\(a) and \(b)); give them different labels")
-            }
-            seen[l] = id
-        }
-    }
-
-    /// `base[i]` followed by `-<abbreviation><value>` for each field whose value differs between objects.
-    static func labels(_ objects: [JSONObject], base: [String], exclude: Set<String>, abbreviations: [String: String]) -> [String] {
-        var keys: [String] = []
-        for o in objects { for k in o.keys where !exclude.contains(k) && !keys.contains(k) { keys.append(k) } }
-        let varying = keys.filter { k in objects.contains { $0[k] != objects[0][k] } }
-        return objects.enumerated().map { i, o in
-            var label = base[i]
-            for k in varying {
-                let short = abbreviations[k] ?? k
-                switch o[k] {
-                case .number(let text): label += "-\(short)\(text)"
-                case .string(let s): label += "-\(short)\(s)"
-                case .bool(let b): label += b ? "-\(k)" : "-no\(k.prefix(1).uppercased())\(k.dropFirst())"
-                default: break
-                }
-            }
-            return label
-        }
     }
 }
 

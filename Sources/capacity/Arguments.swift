@@ -31,10 +31,10 @@ struct Arguments {
 
     /// An integer option within `range` (the default is not checked). Every integer option goes
     /// through here, so no value, however large or negative, reaches code that could trap on it.
-    func int(_ name: String, default d: Int, in range: ClosedRange<Int>) throws -> Int {
+    func int(_ name: String, default d: Int, in range: ClosedRange<Int>, what: String? = nil) throws -> Int {
         guard let s = options[name] else { return d }
         guard let v = Int(s), range.contains(v) else {
-            throw CLIError("--\(name): expected \(Self.describe(range)), found \"\(s)\"")
+            throw CLIError("--\(name): expected \(Self.describe(range))\(what.map { ", " + $0 } ?? ""), found \"\(s)\"")
         }
         return v
     }

@@ -10,6 +10,12 @@ enum DryRunOutput {
         if n(.afterScan) > 0 { out += ", \(n(.afterScan)) waiting for the learning-rate scan (\(plan.toTrain.count - n(.toDo)) of them will train)" }
         if n(.notChosen) > 0 { out += ", \(n(.notChosen)) at rates the scan did not choose" }
         out += ", \(n(.finished)) finished (skipped)\n"
+        if !plan.replacing.isEmpty {
+            out += "--replace: \(plan.replacing.count) recorded run(s) whose settings changed train again: \(plan.replacing.joined(separator: ", "))\n"
+        }
+        if !plan.settingAside.isEmpty {
+            out += "--replace: \(plan.settingAside.count) recorded run(s) not in the scenario move to superseded.jsonl: \(plan.settingAside.joined(separator: ", "))\n"
+        }
         let header = ["key", "status", "tokens", "steps", "params (paper / total)", "data bits", "R_max", "est. time"]
         var rows = [header]
         for r in plan.runs {

@@ -8,17 +8,22 @@ import Experiments
 enum RunCommand {
     static let help = """
     capacity run SCENARIO.json [--results DIR] [--cores N] [--shard i/n] [--retry-failed] [--no-checkpoints]
-                               [--dry-run [--json]]
+                               [--replace] [--dry-run [--json]]
 
     Trains and evaluates every run of a scenario file and appends one JSON line per finished run
     to <results>/<scenario>/runs.jsonl. Runs already there are skipped, so an interrupted sweep
     resumes where it stopped. Then writes the report (report.md, runs.csv, capacity.svg, ratio.svg).
+    A recorded run is reused only when it was trained with exactly the spec the scenario gives it
+    now (its fingerprint); if the scenario changed a recorded run, or no longer has one, nothing
+    trains and the error names the runs and the settings that differ.
 
       --results DIR     results root (default: results)
       --cores N         cores to use (default: all); one run per core when there are enough runs
       --shard i/n       run only runs whose index % n == i (cluster job arrays); own results file
       --retry-failed    run again the runs recorded as failed
       --no-checkpoints  do not save trained models under <results>/<scenario>/checkpoints/
+      --replace         retrain the recorded runs whose settings changed, and set aside the recorded
+                        runs the scenario no longer has: their lines move to superseded.jsonl
       --dry-run         train nothing, write nothing: list the runs still to do with their tokens,
                         steps, parameters, data bits, R_max and estimated time (from timing a few
                         training steps of each model shape on this machine), and the total
@@ -26,7 +31,7 @@ enum RunCommand {
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "dry-run", "json", "help"])
+        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "replace", "dry-run", "json", "help"])
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("run: expected one scenario file\n\n\(help)") }
         let path = a.positionals[0]
@@ -36,18 +41,23 @@ enum RunCommand {
         let root = URL(fileURLWithPath: a.options["results"] ?? "results")
         let store = ResultStore(resultsRoot: root, scenario: scenario.name, shard: shard)
         if a.switches.contains("dry-run") {
-            let plan = try DryRun.plan(scenario, store: store, cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"))
+            let plan = try DryRun.plan(scenario, store: store, cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
+                                       replace: a.switches.contains("replace"))
             print(a.switches.contains("json") ? DryRunOutput.json(plan) : DryRunOutput.text(plan))
             return
         }
         if a.switches.contains("json") { throw CLIError("--json: only with --dry-run") }
+        let progress = ProgressDisplay()
+        // Before anything is written: the directory's runs must be this scenario's (or be set
+        // aside with --replace), so scenario.json never describes runs it did not produce.
+        if let repaired = try store.repair() { progress.log("repaired: \(repaired)") }
+        try ScenarioRunner.reconcile(scenario, store: store, replace: a.switches.contains("replace"), progress: progress)
         // Shards share the results directory: each writes only its own runs file (and the
         // scenario copy only when it is missing or differs); `capacity report` writes the report.
         if let data = FileManager.default.contents(atPath: path),
            shard == nil || FileManager.default.contents(atPath: store.directory.appendingPathComponent("scenario.json").path) != data {
             try store.saveScenario(data)
         }
-        let progress = ProgressDisplay()
         let runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
                                     saveCheckpoints: !a.switches.contains("no-checkpoints"))
         let summary = try runner.run(scenario, store: store, progress: progress)
@@ -105,8 +115,21 @@ enum EvaluateCommand {
         guard a.positionals.count == 1 else { throw CLIError("evaluate: expected one checkpoint file\n\n\(help)") }
         let path = a.positionals[0]
         let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no such file") }
-        let (model, header) = try loadCheckpoint(path, threads: threads)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path): no such file") }
+        if isDirectory.boolValue {
+            let url = URL(fileURLWithPath: path)
+            let inside = [url, url.appendingPathComponent("checkpoints")].flatMap { d in
+                ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).filter { $0.hasSuffix(".ckpt") }.sorted()
+                    .map { d.appendingPathComponent($0).path }
+            }
+            throw CLIError("\(path) is a directory; expected a checkpoint file (capacity run writes <results>/<scenario>/checkpoints/<key>.ckpt)"
+                           + (inside.isEmpty ? "" : ", e.g. \(inside[0])" + (inside.count > 1 ? " (\(inside.count) here)" : "")))
+        }
+        let model: GPT, header: CheckpointHeader
+        do { (model, header) = try loadCheckpoint(path, threads: threads) } catch {
+            throw CLIError("\(path): not a readable checkpoint (\(describe(error)))")
+        }
         guard let json = header.metadata["run"] else {
             throw CLIError("\(path): checkpoint has no run spec (metadata \"run\"); it was not saved by `capacity run`")
         }
@@ -116,26 +139,88 @@ enum EvaluateCommand {
             throw CLIError("\(path): the model's vocabulary (\(model.config.vocabularySize) tokens) is not its run's dataset's (\(dataset.tokenizer.count))")
         }
         var people = spec.evaluation.sampleSize
-        if a.options["people"] != nil { people = try a.int("people", default: 0, in: 1...Int.max) }
-        let renderings = try a.int("renderings", default: spec.evaluation.renderings, in: 1...1_000_000)
+        if a.options["people"] != nil {
+            people = try a.int("people", default: 0, in: 1...dataset.personCount,
+                               what: "at most the run's \(dataset.personCount) people")
+        }
+        var renderings = spec.evaluation.renderings
+        if a.options["renderings"] != nil {
+            guard case .bioS(let b) = spec.dataset, !b.simple else {
+                throw CLIError("--renderings: only bioS scores fresh renderings; this run's \(spec.dataset.kindName) data has one rendering per person")
+            }
+            renderings = try a.int("renderings", default: 1, in: 1...1_000_000)
+        }
         let seed = try a.seed("seed", default: spec.evaluation.seed)
         let e = try evaluate(model: model, dataset: dataset, people: people, renderings: renderings, seed: seed,
                              domainToken: spec.stream.domainToken, threads: threads)
-        let used = Set(dataset.usedTokenIDs).count
-        let params = ParameterCount(config: model.config, usedTokens: used)
+        // The runner's count: embedding rows of the tokens the training stream holds.
+        let stream = try spec.makeStream(dataset: dataset)
+        let params = ParameterCount(config: model.config, usedTokens: stream.usedTokenIDs.count)
+        let out = EvaluateOutput(spec: spec, steps: header.steps, evaluation: e, params: params)
         if a.switches.contains("json") {
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(e), as: UTF8.self))
+            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            print(String(decoding: try enc.encode(out), as: UTF8.self))
             return
         }
         print("run \(spec.key) · \(header.steps) steps · \(e.description)")
-        print(String(format: "p1 (name) %.3f nats · value loss %.3f nats per person (p2 %.3f as the bits formula takes it) · p3 (first chunk) %.3f nats",
+        print(String(format: "p1 (name) %.3f nats · value loss %.3f nats per person (%.3f per attribute) · p3 (first chunk) %.3f nats",
                      e.p1Nats, e.valueNatsPerPerson, e.p2Nats, e.p3Nats))
         print(String(format: "learned bits %.0f ± %.0f (name %.0f, value %.0f, diversity %.0f) of %.0f in the data",
                      e.bits.total, e.bitsStandardError, e.bits.name, e.bits.value, e.bits.diversity, e.datasetBits))
         print(String(format: "params %d (paper count; %d total) · R = %.3f bits/param · R_max = %.3f",
-                     params.paper, params.total, e.bits.total / Double(params.paper), e.datasetBits / Double(params.paper)))
+                     params.paper, params.total, out.capacityRatio, out.capacityRatioMax))
         for (n, acc) in zip(e.attributeNames, e.accuracyPerAttribute) { print(String(format: "  %-14@ accuracy %.3f", n as NSString, acc)) }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? CocoaError, let p = e.filePath { return "\(p): \(e.underlying.map { "\($0.localizedDescription)" } ?? e.localizedDescription)" }
+        return "\(error)"
+    }
+}
+
+/// `capacity evaluate --json`: the run's own fields under runs.jsonl's names (`paramsPaper`,
+/// `valueNatsPerPerson`, `dataBits`, `capacityRatio`, ...), so one name means one quantity.
+struct EvaluateOutput: Encodable {
+    var key: String
+    var scenario: String
+    var fingerprint: String
+    var seedStrings: [String: String]
+    var steps: Int
+    var evaluation: String
+    var peopleScored: Int
+    var paramsPaper: Int
+    var paramsTotal: Int
+    /// nats summed over the name's tokens, mean over people (bioS, bioD).
+    var p1Nats: Double?
+    /// nats summed over every counted attribute's value tokens, mean over people.
+    var valueNatsPerPerson: Double
+    /// nats per attribute's value, mean over people, in `attributes` order.
+    var valueNatsPerAttribute: [Double]
+    /// bioD: nats of each value's first chunk, mean over (person, attribute).
+    var p3Nats: Double?
+    var bits: LearnedBits
+    var bitsStandardError: Double
+    var dataBits: Double
+    var capacityRatio: Double
+    var capacityRatioMax: Double
+    var accuracy: [AttributeAccuracy]
+    var meanAccuracy: Double
+    var nameAccuracyAfterFirstToken: Double
+
+    init(spec: RunSpec, steps: Int, evaluation e: Evaluation, params: ParameterCount) {
+        key = spec.key; scenario = spec.scenario; fingerprint = spec.fingerprint
+        seedStrings = RunRecord(spec: spec, failure: "", wallSeconds: 0).seedStrings
+        self.steps = steps; evaluation = e.description; peopleScored = e.peopleScored
+        paramsPaper = params.paper; paramsTotal = params.total
+        p1Nats = spec.dataset.hasNames ? e.p1Nats : nil
+        valueNatsPerPerson = e.valueNatsPerPerson; valueNatsPerAttribute = e.valueLossNatsPerAttribute
+        p3Nats = spec.dataset.hasChunks ? e.p3Nats : nil
+        bits = e.bits; bitsStandardError = e.bitsStandardError; dataBits = e.datasetBits
+        capacityRatio = params.paper > 0 ? e.bits.total / Double(params.paper) : 0
+        capacityRatioMax = params.paper > 0 ? e.datasetBits / Double(params.paper) : 0
+        accuracy = zip(e.attributeNames, e.accuracyPerAttribute).map { AttributeAccuracy(attribute: $0, accuracy: $1) }
+        meanAccuracy = e.meanAccuracy; nameAccuracyAfterFirstToken = e.nameAccuracyAfterFirstToken
     }
 }
 

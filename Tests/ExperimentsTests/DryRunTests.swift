@@ -78,7 +78,7 @@ final class DryRunTests: XCTestCase {
             try store.append(okRecord(r, params: 1_000, bits: r.learningRate == 0.01 ? 500 : 100))
         }
         plan = try DryRun.plan(s, store: store, cores: 1, timer: StepTimer(budgetSeconds: 0.01))
-        XCTAssertEqual(plan.runs.filter { $0.status == .toDo }.map(\.key), ["bioD-N30-gpt2-2-1-4-E2-lr0.01-s2", "bioD-N30-gpt2-2-1-4-E2-lr0.01-s3"])
+        XCTAssertEqual(plan.runs.filter { $0.status == .toDo }.map(\.key), ["bioD-N30-K6-D256-T256-first40-middle40-last100-gpt2-2-1-4-E2-lr0.01-bw2-ctx64-s2", "bioD-N30-K6-D256-T256-first40-middle40-last100-gpt2-2-1-4-E2-lr0.01-bw2-ctx64-s3"])
         XCTAssertEqual(plan.runs.filter { $0.status == .notChosen }.count, 4)
         XCTAssertEqual(plan.toTrain.count, 2)
     }

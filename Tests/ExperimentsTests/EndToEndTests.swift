@@ -59,7 +59,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("shard").path).sorted()
         XCTAssertEqual(files, ["runs.shard-1-of-2.jsonl", "scenario.json"])
-        XCTAssertEqual(keysInFile(results.appendingPathComponent("shard/runs.shard-1-of-2.jsonl")), ["bioD-N20-gpt2-1-1-4-E4-lr0.01-s1"])
+        XCTAssertEqual(keysInFile(results.appendingPathComponent("shard/runs.shard-1-of-2.jsonl")), ["bioD-N20-K2-D16-T16-first10-middle10-last10-gpt2-1-1-4-E4-lr0.01-bw2-ctx32-s1"])
     }
 
     func testSweepResumesWithoutRepeatingFinishedRunsAfterAKill() throws {

@@ -74,8 +74,11 @@ final class ExportTests: XCTestCase {
         let header = lines[0]
         XCTAssertEqual(header["type"] as? String, "header")
         XCTAssertEqual(header["key"] as? String, spec.key)
-        XCTAssertEqual((header["datasetSeed"] as? NSNumber)?.uint64Value, deriveSeed(record.seed, "dataset"))
-        XCTAssertEqual((header["streamSeed"] as? NSNumber)?.uint64Value, deriveSeed(record.seed, "stream"))
+        XCTAssertEqual((header["datasetSeed"] as? NSNumber)?.uint64Value, record.spec.datasetSeed)
+        XCTAssertEqual((header["streamSeed"] as? NSNumber)?.uint64Value, record.spec.streamSeed)
+        XCTAssertEqual(header["seedRule"] as? String, "paired")
+        XCTAssertEqual(header["fingerprint"] as? String, spec.fingerprint)
+        XCTAssertEqual((header["seedStrings"] as? [String: String])?["init"], "\(spec.initSeed)")
 
         // The training stream, window by window, as the trainer received it.
         let windows = lines.filter { $0["type"] as? String == "window" }
@@ -126,9 +129,10 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(record.spec.model.vocabularySize, try spec.makeDataset().tokenizer.count)
         XCTAssertEqual(record.spec.model.contextLength, 128)
         XCTAssertEqual(record.key, spec.key)
-        XCTAssertEqual(record.datasetSeed, deriveSeed(spec.seed, "dataset"))
-        XCTAssertEqual(record.streamSeed, deriveSeed(spec.seed, "stream"))
-        XCTAssertEqual(record.initSeed, deriveSeed(spec.seed, "init"))
+        XCTAssertEqual(record.datasetSeed, spec.seeds.dataset)
+        XCTAssertEqual(record.streamSeed, spec.seeds.stream)
+        XCTAssertEqual(record.initSeed, spec.seeds.initialization)
+        XCTAssertEqual(record.fingerprint, spec.fingerprint, "the trained vocabulary is not part of the identity")
         let line = try ResultStore.encode(record)
         XCTAssertEqual(try ResultStore.decode(line: ArraySlice(line)), record)
     }
@@ -155,7 +159,7 @@ final class ExportTests: XCTestCase {
             m["p2Nats"] = 2.5
             object["metrics"] = m
             let old = try ResultStore.decode(line: ArraySlice(try JSONSerialization.data(withJSONObject: object)))
-            XCTAssertNil(old.datasetSeed)
+            XCTAssertEqual(old.datasetSeed, spec.datasetSeed, "derived from the spec when the line lacks it")
             XCTAssertEqual(old.metrics?.valueNatsPerPerson, 2.5 * factor)
             XCTAssertEqual(old.metrics?.p2Nats, 2.5 * factor)
             XCTAssertFalse(String(decoding: try ResultStore.encode(old), as: UTF8.self).contains("\"p2Nats\""))
@@ -246,7 +250,7 @@ final class CLIInputTests: XCTestCase {
         XCTAssertEqual(v.status, 0)
         XCTAssertTrue(v.out.hasPrefix("capacity "))
         let flags: [String: [String]] = [
-            "run": ["--results", "--cores", "--shard", "--retry-failed", "--no-checkpoints", "--dry-run", "--json"],
+            "run": ["--results", "--cores", "--shard", "--retry-failed", "--no-checkpoints", "--replace", "--dry-run", "--json"],
             "evaluate": ["--people", "--renderings", "--seed", "--threads", "--json"],
             "generate": ["--out", "--exposures", "--context", "--seed", "--domain-token"],
             "export": ["--out"],

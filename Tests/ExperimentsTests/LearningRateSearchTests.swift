@@ -32,7 +32,7 @@ final class LearningRateSearchTests: XCTestCase {
             records.append(okRecord(r, params: 1_000, bits: ratio * 1_000))
         }
         let best = ScenarioRunner.bestRates(s, seed: 1, records: records)
-        XCTAssertEqual(best, ["bioD-N40-gpt2-2-1-4-E3": 0.03, "bioD-N40-gpt2-2-1-8-E3": 0.001])
+        XCTAssertEqual(best, ["bioD-N40-K6-D256-T256-first40-middle40-last100-gpt2-2-1-4-E3-bw2-ctx64": 0.03, "bioD-N40-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-E3-bw2-ctx64": 0.001])
     }
 
     func testAFamilyWithAScanRunMissingIsUndecided() throws {
@@ -40,7 +40,7 @@ final class LearningRateSearchTests: XCTestCase {
         // Width 4's scan is complete; width 8's lr 0.03 scan run is missing (another shard's).
         let records = s.runs.filter { $0.replicate == 1 && !($0.model.width == 8 && $0.learningRate == 0.03) }
             .map { okRecord($0, params: 1_000, bits: $0.learningRate == 0.03 ? 1_500 : 1_000) }
-        XCTAssertEqual(ScenarioRunner.bestRates(s, seed: 1, records: records), ["bioD-N40-gpt2-2-1-4-E3": 0.03])
+        XCTAssertEqual(ScenarioRunner.bestRates(s, seed: 1, records: records), ["bioD-N40-K6-D256-T256-first40-middle40-last100-gpt2-2-1-4-E3-bw2-ctx64": 0.03])
     }
 
     func testSweepRunsOtherSeedsOnlyAtTheBestRateAndResumes() throws {
@@ -78,7 +78,7 @@ final class LearningRateSearchTests: XCTestCase {
         // comparison is over the seed both ran with, so 0.03 stays the best.
         let md = Report.markdown(records: records, title: "search")
         XCTAssertTrue(md.contains("0.001: 0.900 · **0.03: 0.667**"), md)
-        XCTAssertTrue(md.contains("| bioD-N40 | 3 | 0.667 ± 0.289 | gpt2-2-1-4 | 0.03 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N40-K6-D256-T256-first40-middle40-last100 | 3 | 0.667 ± 0.289 | gpt2-2-1-4 | 0.03 |"), md)
     }
 
     func testCapacityLimitedFitUsesOnlyModelsWithRmaxAboveTwo() throws {
@@ -87,14 +87,14 @@ final class LearningRateSearchTests: XCTestCase {
         XCTAssertTrue(md.contains("## Capacity-limited models"), md)
         // At 1000 exposures: 1.60 · 13,700 and 1.78 · 25,200 bits; through the origin
         // Σ p·b / Σ p² = (1.6·13700² + 1.78·25200²) / (13700² + 25200²) = 1.7389.
-        XCTAssertTrue(md.contains("| bioD-N1000 · E1000 | 2 | 1.739 | 1.994 | -5,404 | 1.000 | 1.600 to 1.780 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 2 | 1.739 | 1.994 | -5,404 | 1.000 | 1.600 to 1.780 |"), md)
     }
 
     func testPassesTableGivesTheLearnedFractionByModelAndExposures() throws {
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
         XCTAssertTrue(md.contains("| dataset | model | params | R_max | E100 | E1000 |"), md)
         // gpt2-2-2-24: R 0.20 at 100 exposures (5,040 bits), 1.74 and 1.82 at 1000 → 0.748 ± 0.024 of 60,000.
-        XCTAssertTrue(md.contains("| bioD-N1000 | gpt2-2-2-24 | 25,200 | 2.38 | 0.084 ± 0.000 | 0.748 ± 0.024 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | gpt2-2-2-24 | 25,200 | 2.38 | 0.084 ± 0.000 | 0.748 ± 0.024 |"), md)
         let svg = try XCTUnwrap(Report.passesPlot(records: try syntheticRecords(), settings: ReportSettings())).render()
         XCTAssertEqual(XMLCheck.check(svg).root, "svg")
     }

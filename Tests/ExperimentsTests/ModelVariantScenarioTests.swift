@@ -21,8 +21,8 @@ final class ModelVariantScenarioTests: XCTestCase {
 
     func testExistingScenarioKeysAndSpecsAreUnchanged() throws {
         let s = try scenario(quick)
-        XCTAssertEqual(s.runs.map(\.key), ["bioD-N500-gpt2-2-1-8-E1000-lr0.01-s1", "bioD-N500-gpt2-2-1-16-E1000-lr0.01-s1",
-                                           "bioD-N500-gpt2-2-2-32-E1000-lr0.01-s1"])
+        XCTAssertEqual(s.runs.map(\.key), ["bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-E1000-lr0.01-s1", "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E1000-lr0.01-s1",
+                                           "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-2-32-E1000-lr0.01-s1"])
         let json = String(decoding: try JSONEncoder().encode(s.runs[0]), as: UTF8.self)
         for key in ["normBias", "tiedHead", "experts", "CapacityFactor", "loadBalancing", "weightPrecision", "plateau", "quantization"] {
             XCTAssertFalse(json.contains(key), "\(key) must not appear in an existing run's spec")
@@ -41,9 +41,9 @@ final class ModelVariantScenarioTests: XCTestCase {
         """)
         XCTAssertEqual(s.runs.count, 4)
         let keys = s.runs.map(\.key)
-        XCTAssertTrue(keys.contains("bioD-N100-gpt2-2-1-8-E10-lr0.01-s1"), "\(keys)")
-        XCTAssertTrue(keys.contains("bioD-N100-llama-2-1-8-gatedSiLU-noNormBias-noTiedHead-E10-lr0.01-bf16-s1"), "\(keys)")
-        XCTAssertTrue(keys.contains("bioD-N100-gpt2-2-1-8-moe-experts4-cf1.5-E10-lr0.01-s1"), "\(keys)")
+        XCTAssertTrue(keys.contains("bioD-N100-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-E10-lr0.01-s1"), "\(keys)")
+        XCTAssertTrue(keys.contains("bioD-N100-K6-D256-T256-first40-middle40-last100-llama-2-1-8-gatedSiLU-noNormBias-noTiedHead-E10-lr0.01-bf16-s1"), "\(keys)")
+        XCTAssertTrue(keys.contains("bioD-N100-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-moe-experts4-cf1.5-E10-lr0.01-s1"), "\(keys)")
         let llama = s.runs.first { $0.model.mlp == .gatedSiLU }!
         XCTAssertFalse(llama.model.normBias)
         XCTAssertFalse(llama.model.tiedHead)

@@ -68,18 +68,18 @@ final class ReportTests: XCTestCase {
     func testMarkdownHasThePeakRowPerDatasetAndExposures() throws {
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
         XCTAssertTrue(md.contains("| dataset | exposures | peak R | model | lr | params | R_max | bits | accuracy | seeds |"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000 | 1000 | 1.780 ± 0.057 | gpt2-2-2-24 | 0.01 | 25,200 | 2.38 | 44,856 | 0.500 | 2 |"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000 | 100 | 0.300 ± 0.000 | gpt2-2-2-32 | 0.01 | 39,700 | 1.51 | 11,910 | 0.500 | 2 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 1000 | 1.780 ± 0.057 | gpt2-2-2-24 | 0.01 | 25,200 | 2.38 | 44,856 | 0.500 | 2 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 100 | 0.300 ± 0.000 | gpt2-2-2-32 | 0.01 | 39,700 | 1.51 | 11,910 | 0.500 | 2 |"), md)
     }
 
     func testMarkdownListsRunsLearningRatesSeedsFitsAndFailures() throws {
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
-        XCTAssertTrue(md.contains("| bioD-N1000-gpt2-2-2-24-E1000-lr0.01-s2 | gpt2-2-2-24 | 25,200 | 2.38 | 45,864 | 1.820 | 0.500 | 1000 | 0.01 | 128 s |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E1000-lr0.01-s2 | gpt2-2-2-24 | 25,200 | 2.38 | 45,864 | 1.820 | 0.500 | 1000 | 0.01 | 128 s |"), md)
         XCTAssertTrue(md.contains("0.003: 1.600 · **0.01: 1.780**"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000-gpt2-2-2-24-E1000-lr0.01 | 2 | 1.780 ± 0.057 | 1.740 to 1.820 |"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000-gpt2-2-2-32-E100-lr0.003-s2 | loss diverged, \"NaN\" at step 10 | 2.0 s |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E1000-lr0.01 | 2 | 1.780 ± 0.057 | 1.740 to 1.820 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-32-E100-lr0.003-s2 | loss diverged, \"NaN\" at step 10 | 2.0 s |"), md)
         XCTAssertTrue(md.contains("## Fits"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000 · E1000 | 3 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 3 |"), md)
         XCTAssertTrue(md.contains("-685"), "negative bits keep their raw value: \(md)")
     }
 
@@ -105,7 +105,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(svg.contains("viewBox=\"0 0 900.00 560.00\""))
         XCTAssertTrue(svg.contains(">2 bits/param<"))
         XCTAssertTrue(svg.contains(">0.25 bit/param<"))
-        XCTAssertTrue(svg.contains(">bioD-N1000 · E1000<"))
+        XCTAssertTrue(svg.contains(">bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000<"))
         // One marker per model and series (3 models × 2 exposures) plus one per legend entry.
         XCTAssertEqual(xml.counts["circle"], 6 + 2)
         XCTAssertFalse(svg.contains("Open markers"), "every model's best learning rate learned positive bits")
@@ -159,7 +159,7 @@ final class ReportTests: XCTestCase {
         // Two exposure counts per model: the passes plot joins the others.
         XCTAssertEqual(output.files.map(\.lastPathComponent), ["report.md", "runs.csv", "capacity.svg", "ratio.svg", "passes.svg"])
         XCTAssertEqual(output.warnings, [])
-        XCTAssertTrue(output.summary.hasPrefix("24 runs (23 ok, 1 failed) · peak R 1.780 bits/param (gpt2-2-2-24, bioD-N1000, E1000)"), output.summary)
+        XCTAssertTrue(output.summary.hasPrefix("24 runs (23 ok, 1 failed) · peak R 1.780 bits/param (gpt2-2-2-24, bioD-N1000-K6-D256-T256-first40-middle40-last100, E1000)"), output.summary)
         let md = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(md.contains("A synthetic test."))
         XCTAssertTrue(md.contains("| key | R (bits/param) |"), "columns from scenario.json's report settings")

@@ -52,20 +52,18 @@ final class ScenarioGridTests: XCTestCase {
     func testKeysAreReadableUniqueAndDeterministic() throws {
         let a = try scenario(grid), b = try scenario(grid)
         XCTAssertEqual(a.runs.map(\.key), b.runs.map(\.key))
-        XCTAssertEqual(a.runs.map(\.seed), b.runs.map(\.seed))
+        XCTAssertEqual(a.runs.map(\.seeds), b.runs.map(\.seeds))
         XCTAssertEqual(Set(a.runs.map(\.key)).count, a.runs.count)
-        XCTAssertEqual(Set(a.runs.map(\.seed)).count, a.runs.count)
-        XCTAssertEqual(a.runs[0].key, "bioD-N500-gpt2-2-1-16-E100-lr0.01-s1")
-        XCTAssertEqual(a.runs[1].key, "bioD-N500-gpt2-2-1-16-E100-lr0.01-s2")
-        XCTAssertEqual(a.runs[0].configuration, "bioD-N500-gpt2-2-1-16-E100-lr0.01")
-        XCTAssertTrue(a.runs.contains { $0.key == "bioD-N1000-gpt2-2-2-24-E1000-lr0.03-s2" })
-        XCTAssertEqual(a.runs[0].seed, deriveSeed(0, "bioD-N500-gpt2-2-1-16-E100-lr0.01-s1"))
+        XCTAssertEqual(a.runs[0].key, "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E100-lr0.01-s1")
+        XCTAssertEqual(a.runs[1].key, "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E100-lr0.01-s2")
+        XCTAssertEqual(a.runs[0].configuration, "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E100-lr0.01")
+        XCTAssertTrue(a.runs.contains { $0.key == "bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E1000-lr0.03-s2" })
     }
 
     func testAxesNestInTheOrderWritten() throws {
         let s = try scenario(grid)
         // heads is written before width: heads is the outer axis.
-        let models = s.runs.filter { $0.datasetLabel == "bioD-N500" && $0.exposures == 100 && $0.replicate == 1 }.map(\.modelLabel)
+        let models = s.runs.filter { $0.datasetLabel == "bioD-N500-K6-D256-T256-first40-middle40-last100" && $0.exposures == 100 && $0.replicate == 1 }.map(\.modelLabel)
         XCTAssertEqual(models, ["gpt2-2-1-16", "gpt2-2-1-32", "gpt2-2-2-16", "gpt2-2-2-32",
                                 "gpt2-2-2-24", "gpt2-2-2-24", "gpt2-2-2-24"])
     }
@@ -86,7 +84,8 @@ final class ScenarioGridTests: XCTestCase {
          "evaluation": {"people": 200, "renderings": 3, "seed": 9}, "seed": 42}
         """)
         XCTAssertEqual(s.name, "test")
-        XCTAssertEqual(s.runs.map(\.key), ["bioD-N1000-gpt2-2-2-24-E300-lr0.01-clean-s1", "bioD-N1000-gpt2-2-2-24-E300-lr0.01-noise-s1"])
+        XCTAssertEqual(s.runs.map(\.key), ["bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E300-lr0.01-bw4-wd0.02-ctx64-clean-s1",
+                                           "bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E300-lr0.01-bw4-wd0.02-ctx64-noise-s1"])
         let r = s.runs[1]
         XCTAssertEqual(r.stream.contextLength, 64)
         XCTAssertEqual(r.model.contextLength, 64, "the model takes the window length when it does not give one")
@@ -97,7 +96,8 @@ final class ScenarioGridTests: XCTestCase {
         XCTAssertTrue(r.stream.domainToken)
         XCTAssertNil(s.runs[0].stream.junk)
         XCTAssertEqual(r.evaluation, EvaluationSettings(people: .sample(200), renderings: 3, seed: 9))
-        XCTAssertEqual(r.seed, deriveSeed(42, r.key))
+        XCTAssertEqual(r.scenarioSeed, 42)
+        XCTAssertEqual(r.seeds, .paired(scenarioSeed: 42, replicate: 1, dataset: r.dataset, stream: r.stream, model: r.model))
         // A RunSpec survives a JSON round trip.
         let data = try JSONEncoder().encode(r)
         XCTAssertEqual(try JSONDecoder().decode(RunSpec.self, from: data), r)
@@ -136,19 +136,22 @@ final class ScenarioGridTests: XCTestCase {
         XCTAssertEqual(s.name, "quick")
         // 2 datasets × (2 widths × 2 rates + 1 model × 1 rate) × 1 exposure count × 2 seeds × 2 junk variants
         XCTAssertEqual(s.runs.count, 2 * 5 * 2 * 2)
-        XCTAssertEqual(s.runs[0].key, "bioD-N500-gpt2-2-1-8-E1000-lr0.01-bw8-clean-s1")
+        XCTAssertEqual(s.runs[0].key, "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-E1000-lr0.01-clean-s1")
         XCTAssertEqual(s.report.columns, [.key, .model, .params, .Rmax, .bits, .R, .accuracy])
     }
 
-    func testSettingsThatDifferBetweenRunsJoinTheKey() throws {
+    /// A key names the run's own non-default settings: the run at the defaults keeps its short
+    /// key beside a neighbour with an override (adding that neighbour renamed nothing).
+    func testNonDefaultSettingsOfTheRunItselfJoinTheKey() throws {
         let s = try scenario("""
         {"datasets": [\(bioD("1000")), {"kind": "bioD", "people": 1000, "attributes": 6, "diversity": 64, "alphabet": 256, "firstNames": 40, "middleNames": 40, "lastNames": 100}],
          "models": [{"layers": 2, "heads": 2, "width": 24}, {"layers": 2, "heads": 2, "width": 24, "training": {"batchWindows": 2}}],
          "training": {"exposures": 100}}
         """)
         XCTAssertEqual(s.runs.map(\.key), [
-            "bioD-N1000-D256-gpt2-2-2-24-E100-lr0.01-bw8-s1", "bioD-N1000-D256-gpt2-2-2-24-E100-lr0.01-bw2-s1",
-            "bioD-N1000-D64-gpt2-2-2-24-E100-lr0.01-bw8-s1", "bioD-N1000-D64-gpt2-2-2-24-E100-lr0.01-bw2-s1",
+            "bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-s1", "bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-bw2-s1",
+            "bioD-N1000-K6-D64-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-s1",
+            "bioD-N1000-K6-D64-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-bw2-s1",
         ])
     }
 
@@ -157,7 +160,7 @@ final class ScenarioGridTests: XCTestCase {
         {"datasets": [\(bioD("1000")), {"kind": "bioD", "people": 3000, "attributes": 6, "diversity": 256, "alphabet": 256, "firstNames": 40, "middleNames": 40, "lastNames": 100, "training": {"batchWindows": 2, "exposures": [100]}}],
          "models": {"layers": 2, "heads": 2, "width": 24}, "training": {"exposures": [1000]}}
         """)
-        XCTAssertEqual(s.runs.map(\.key), ["bioD-N1000-gpt2-2-2-24-E1000-lr0.01-bw8-s1", "bioD-N3000-gpt2-2-2-24-E100-lr0.01-bw2-s1"])
+        XCTAssertEqual(s.runs.map(\.key), ["bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E1000-lr0.01-s1", "bioD-N3000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-bw2-s1"])
     }
 
     func testIdenticalRunsAreRejected() {
@@ -165,7 +168,7 @@ final class ScenarioGridTests: XCTestCase {
         {"datasets": [\(bioD("1000"))], "models": [{"layers": 2, "heads": 2, "width": 24}, {"layers": 2, "heads": 2, "width": 24}],
          "training": {"exposures": 100}}
         """)
-        XCTAssertTrue(message.contains("two runs have the key \"bioD-N1000-gpt2-2-2-24-E100-lr0.01-s1\""), message)
+        XCTAssertTrue(message.contains("two runs have the key \"bioD-N1000-K6-D256-T256-first40-middle40-last100-gpt2-2-2-24-E100-lr0.01-s1\""), message)
         XCTAssertTrue(message.contains("models[0]") && message.contains("models[1]"), message)
     }
 }
@@ -214,6 +217,9 @@ final class ScenarioErrorTests: XCTestCase {
                        "scenarios/x.json: datasets: missing required key (expected a dataset object or a list of them)")
         XCTAssertEqual(scenarioError(#"{"datasets": [{"kind": "bioD", "people": 10, "attributes": 6, "alphabet": 4}], "models": [\#(model)], "training": {"exposures": 100}}"#),
                        "scenarios/x.json: datasets[0].diversity: missing required key (expected a positive integer)")
+        // A misspelt required key is named beside the one missing.
+        XCTAssertEqual(scenarioError(#"{"datasets": [{"kind": "bioD", "people": 10, "atributes": 6, "diversity": 4, "alphabet": 4}], "models": [\#(model)], "training": {"exposures": 100}}"#),
+                       "scenarios/x.json: datasets[0].attributes: missing required key (expected a positive integer); \"atributes\" is given: did you mean \"attributes\"?")
     }
 
     func testEmptyGridsAreRejected() {
