@@ -30,23 +30,29 @@ public func flopsPerToken(_ c: ModelConfig) -> Double {
     return 6 * (L * 12 * C * C + V * C) + 6 * L * C * (T + 1)
 }
 
-/// Trains `config` for `warmupSteps` untimed and then `steps` timed steps on random tokens.
+/// Trains `config` for `warmupSteps` untimed and then at least `steps` timed steps on random
+/// tokens, more until `minimumSeconds` have passed (tiny shapes take microseconds a step).
 public func benchmarkTraining(_ config: ModelConfig, batch: Int, steps: Int, warmupSteps: Int = 2,
-                              threads: Int, peakGFLOPS: Double) -> TrainingBenchmark {
+                              minimumSeconds: Double = 0, threads: Int, peakGFLOPS: Double) -> TrainingBenchmark {
     let model = GPT(config: config, maxBatch: batch, seed: 1, threads: threads)
-    let trainer = Trainer(model: model, training: TrainingConfig(), totalSteps: steps + warmupSteps)
+    // The schedule's length only shapes the learning rate, not the cost of a step.
+    let trainer = Trainer(model: model, training: TrainingConfig(), totalSteps: 1_000_000)
     let n = batch * config.contextLength
     var rng = SeededGenerator(seed: 2)
     let inputs = (0..<n).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
     let targets = (0..<n).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
     for _ in 0..<warmupSteps { trainer.step(inputs: inputs, targets: targets, batch: batch) }
     let start = DispatchTime.now().uptimeNanoseconds
-    for _ in 0..<steps { trainer.step(inputs: inputs, targets: targets, batch: batch) }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let tps = Double(steps * n) / seconds
+    var done = 0, seconds = 0.0
+    while done < steps || seconds < minimumSeconds {
+        trainer.step(inputs: inputs, targets: targets, batch: batch)
+        done += 1
+        seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+    let tps = Double(done * n) / seconds
     let fpt = flopsPerToken(config)
     return TrainingBenchmark(name: config.name, layers: config.layers, heads: config.heads, width: config.width,
                              vocabulary: config.vocabularySize, context: config.contextLength, batch: batch,
-                             threads: threads, steps: steps, seconds: seconds, tokensPerSecond: tps,
+                             threads: threads, steps: done, seconds: seconds, tokensPerSecond: tps,
                              flopsPerToken: fpt, gflops: tps * fpt / 1e9, peakGFLOPS: peakGFLOPS, peakFMABits: fmaVectorBits)
 }

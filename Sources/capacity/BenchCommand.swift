@@ -4,7 +4,7 @@ import Transformer
 
 enum BenchCommand {
     static let help = """
-    capacity bench [--threads N] [--steps N] [--json] [--gemm]
+    capacity bench [--threads N] [--steps N] [--json] [--gemm | --workload]
                    [--model L-H-C [--vocabulary V] [--context T] [--batch B]]
 
     Trains three fixed GPT-2 configurations on random tokens (forward + backward + AdamW per step)
@@ -21,7 +21,17 @@ enum BenchCommand {
                     --batch windows per step (8)
       --gemm        instead: GEMM GFLOP/s and % of peak at 4096×128×512 and 4096×512×128 (m×n×k),
                     each layout
+      --workload    instead: the shapes the committed scenarios train (V 443, T 128), on one
+                    thread unless --threads is given, as the runner trains them one per core:
+                    gpt2-2-1-8, 2-1-16 and 2-2-32 at 8 windows a step, 2-4-64 at 1, 2-4-128 at 2;
+                    each timed for at least --steps steps and one second
     """
+
+    /// (config, batch windows): the shapes the committed experiments spend their time on, with
+    /// the vocabulary of their bioD data (443 tokens) and 128-token windows.
+    static let workload: [(ModelConfig, Int)] = [
+        (2, 1, 8, 8), (2, 1, 16, 8), (2, 2, 32, 8), (2, 4, 64, 1), (2, 4, 128, 2),
+    ].map { (ModelConfig(layers: $0.0, heads: $0.1, width: $0.2, vocabularySize: 443, contextLength: 128), $0.3) }
 
     /// (config, batch windows): the reference configurations of the trainer issue.
     static let configurations: [(ModelConfig, Int)] = [
@@ -32,12 +42,16 @@ enum BenchCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["threads", "steps", "model", "vocabulary", "context", "batch"],
-                              flags: ["json", "gemm", "help"])
+                              flags: ["json", "gemm", "workload", "help"])
         if a.switches.contains("help") { print(help); return }
-        let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
+        let workload = a.switches.contains("workload")
+        let threads = try a.int("threads", default: workload ? 1 : availableCores, in: 1...maximumThreads)
         let steps = try a.int("steps", default: 20, in: 1...1_000_000)
         guard a.positionals.isEmpty else { throw CLIError("bench: unexpected argument \"\(a.positionals[0])\"") }
-        var configurations = Self.configurations
+        if workload && (a.options["model"] != nil || a.switches.contains("gemm")) {
+            throw CLIError("--workload: not with --model or --gemm")
+        }
+        var configurations = workload ? Self.workload : Self.configurations
         if let shape = a.options["model"] {
             let parts = shape.split(separator: "-").compactMap { Int($0) }
             guard parts.count == 3, parts.allSatisfy({ $0 >= 1 && $0 <= 65_536 }), parts[2] % parts[1] == 0,
@@ -68,7 +82,8 @@ enum BenchCommand {
             print("config                       V     T   B   tokens/s   GFLOP/s   % of peak")
         }
         for (config, batch) in configurations {
-            let r = benchmarkTraining(config, batch: batch, steps: steps, threads: threads, peakGFLOPS: peak)
+            let r = benchmarkTraining(config, batch: batch, steps: steps, minimumSeconds: workload ? 1 : 0,
+                                      threads: threads, peakGFLOPS: peak)
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
                 print(String(decoding: try enc.encode(r), as: UTF8.self))

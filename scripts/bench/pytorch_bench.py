@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch (eager, CPU) baseline for `capacity bench`: the same three GPT-2 configurations, the same
+"""PyTorch (eager or torch.compile, CPU) baseline for `capacity bench`: the same three GPT-2
+configurations (or, with --workload, the shapes of `capacity bench --workload`), the same
 model (pre-LN with bias, rotary, causal attention, tanh-GELU MLP 4C, tied embedding, AdamW) and the
 same FLOP count per token, timed the same way (2 untimed steps, then N timed steps of forward +
 backward + clip + AdamW on one fixed batch of random tokens).
@@ -23,6 +24,13 @@ CONFIGS = [  # (layers, heads, width, vocabulary, context, batch): capacity benc
     (2, 2, 64, 512, 128, 16),
     (4, 4, 128, 1024, 128, 16),
     (6, 4, 256, 2048, 256, 8),
+]
+WORKLOAD = [  # capacity bench --workload: the shapes the committed scenarios train
+    (2, 1, 8, 443, 128, 8),
+    (2, 1, 16, 443, 128, 8),
+    (2, 2, 32, 443, 128, 8),
+    (2, 4, 64, 443, 128, 1),
+    (2, 4, 128, 443, 128, 2),
 ]
 
 
@@ -78,9 +86,10 @@ def flops_per_token(L, C, V, T):
     return 6 * (L * 12 * C * C + V * C) + 6 * L * C * (T + 1)
 
 
-def bench(L, H, C, V, T, B, steps, warmup=2):
+def bench(L, H, C, V, T, B, steps, warmup=2, compile=False, min_seconds=0.0):
     torch.manual_seed(1)
     model = GPT(L, H, C, V, T)
+    forward = torch.compile(model) if compile else model
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
@@ -91,18 +100,20 @@ def bench(L, H, C, V, T, B, steps, warmup=2):
 
     def step():
         opt.zero_grad(set_to_none=False)
-        loss = model(idx, tgt)
+        loss = forward(idx, tgt)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    for _ in range(warmup):
+    for _ in range(warmup + (3 if compile else 0)):  # torch.compile traces and compiles here
         step()
     t0 = time.perf_counter()
-    for _ in range(steps):
+    done, seconds = 0, 0.0
+    while done < steps or seconds < min_seconds:
         step()
-    seconds = time.perf_counter() - t0
-    tps = steps * B * T / seconds
+        done += 1
+        seconds = time.perf_counter() - t0
+    tps = done * B * T / seconds
     return tps, tps * flops_per_token(L, C, V, T) / 1e9
 
 
@@ -111,17 +122,20 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--workload", action="store_true", help="the workload shapes (capacity bench --workload)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (default: eager)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if not a.json:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), "
               f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
         print("config                       V     T   B   tokens/s   GFLOP/s")
-    for L, H, C, V, T, B in CONFIGS:
-        tps, gf = bench(L, H, C, V, T, B, a.steps)
+    for L, H, C, V, T, B in (WORKLOAD if a.workload else CONFIGS):
+        tps, gf = bench(L, H, C, V, T, B, a.steps, compile=a.compile, min_seconds=1.0 if a.workload else 0.0)
         name = f"gpt2-{L}-{H}-{C}"
         if a.json:
-            print(json.dumps({"name": name, "threads": a.threads, "tokens_per_s": tps, "gflops": gf}))
+            print(json.dumps({"name": name, "batch": B, "threads": a.threads, "compiled": a.compile,
+                              "tokens_per_s": tps, "gflops": gf}))
         else:
             print(f"{name:<26} {V:5d} {T:5d} {B:3d} {tps:10.0f} {gf:9.1f}")
 
