@@ -280,7 +280,7 @@ enum ExportCommand {
     one line per rendering the evaluator scores (tokens, name and value spans), then one line per
     training window in stream order (T + 1 token ids; junk windows and domain tokens included).
     The format is described in docs/export.md. E.g.
-      capacity export results/quick bioD-N500-gpt2-2-1-16-E1000-lr0.01-s1 --out run.jsonl
+      capacity export results/quick bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E1000-lr0.01-s1 --out run.jsonl
 
       --out FILE        where to write (required)
     """
