@@ -25,10 +25,13 @@ bench: build
 
 # The paper's experiments at CPU scale (results/README.md compares them with the paper).
 # A rerun skips finished runs; each scenario states its measured wall time in its report.
+# Results recorded before paired seeds (runs.jsonl format 1) are never reused: `run` stops on
+# them; `make reproduce REPRODUCE_FLAGS=--replace` retrains them (old lines go to superseded.jsonl).
 REPRODUCE := exposures-1000 exposures-100 size-vs-passes junk bios architectures quantization moe memorization
+REPRODUCE_FLAGS ?=
 
 reproduce: build
-	@for s in $(REPRODUCE); do $(BIN) run scenarios/$$s.json --no-checkpoints || exit $$?; done
+	@for s in $(REPRODUCE); do $(BIN) run scenarios/$$s.json --no-checkpoints $(REPRODUCE_FLAGS) || exit $$?; done
 
 clean:
 	rm -rf .build .build-portable

@@ -90,19 +90,26 @@ public struct IdentityCheck: Sendable {
     public var orphaned: [String] = []
     /// The directory's records that are the scenario's runs, spec for spec.
     public var current: [RunRecord] = []
+    /// How many of the changed or orphaned records are format-1 lines (seeds from the key).
+    public var formatOne = 0
 
     public var isClean: Bool { changed.isEmpty && orphaned.isEmpty }
 
     public init(scenario: Scenario, records: [RunRecord]) {
         let byKey = Dictionary(scenario.runs.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for r in records {
-            guard let spec = byKey[r.key] else { orphaned.append(r.key); continue }
+            guard let spec = byKey[r.key] else {
+                orphaned.append(r.key)
+                if r.spec.seedRule == "keyed" { formatOne += 1 }
+                continue
+            }
             if r.fingerprint == spec.fingerprint && r.spec.fingerprint == spec.fingerprint {
                 current.append(r)
             } else {
                 var d = r.spec.differences(from: spec)
                 if d.isEmpty { d = ["fingerprint: \(r.fingerprint) → \(spec.fingerprint)"] }
                 changed.append(Changed(key: r.key, differences: d))
+                if r.spec.seedRule == "keyed" { formatOne += 1 }
             }
         }
     }
@@ -125,6 +132,10 @@ public struct RunIdentityError: Error, CustomStringConvertible, Sendable {
         if !c.orphaned.isEmpty {
             lines.append("\(directory): \(c.orphaned.count) recorded run(s) are not runs of the scenario: "
                          + c.orphaned.prefix(6).joined(separator: ", ") + (c.orphaned.count > 6 ? ", and \(c.orphaned.count - 6) more" : ""))
+        }
+        if c.formatOne > 0 {
+            lines.append("\(c.formatOne) of them are format-1 lines (written before paired seeds: their seeds came from the key, "
+                         + "so they trained on other people than this scenario's runs would); they are never reused.")
         }
         lines.append("Nothing was trained. To keep them, write elsewhere (--results OTHER_DIR); to retrain the changed runs here, "
                      + "add --replace (their lines, and those of runs not in the scenario, move to superseded.jsonl).")
