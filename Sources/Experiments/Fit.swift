@@ -41,6 +41,58 @@ public struct LinearFit: Hashable, Sendable {
     }
 }
 
+/// The sizes a slope would be drawn through, and whether there are enough of them: a fit needs
+/// at least 3 distinct sizes spanning at least 2× in parameters. Two points always lie on a
+/// line (R² = 1 whatever they hold), and models a few percent apart give a slope of noise
+/// (7,000 and 7,040 parameters gave "106 bits/param, R² 1.000").
+public struct SizeRange: Hashable, Sendable {
+    public static let minimumSizes = 3
+    public static let minimumSpan = 2.0
+    /// Parameter counts within this ratio of the smallest of their size are one size: the paper
+    /// count of one model moves by a few percent between seeds with the tokens its data uses.
+    public static let sameSize = 1.05
+
+    /// Distinct sizes among the counts.
+    public var sizes: Int
+    public var smallest: Double
+    public var largest: Double
+
+    public init(params: [Double]) {
+        let sorted = params.filter { $0.isFinite && $0 > 0 }.sorted()
+        var sizes = 0, start = -Double.infinity
+        for p in sorted where p > start * Self.sameSize { sizes += 1; start = p }
+        self.sizes = sizes
+        smallest = sorted.first ?? 0
+        largest = sorted.last ?? 0
+    }
+
+    /// Largest over smallest parameter count (0 with no sizes).
+    public var span: Double { smallest > 0 ? largest / smallest : 0 }
+
+    public var allowsFit: Bool { sizes >= Self.minimumSizes && span >= Self.minimumSpan }
+
+    /// `2,252 to 25,032 (4 sizes, 11.13×)`, `5,160 (1 size)`.
+    public var summary: String {
+        switch sizes {
+        case 0: return "—"
+        case 1: return smallest == largest ? "\(grouped(smallest)) (1 size)" : "\(grouped(smallest)) to \(grouped(largest)) (1 size)"
+        default: return "\(grouped(smallest)) to \(grouped(largest)) (\(sizes) sizes, \(fixed(span, 2))×)"
+        }
+    }
+
+    /// How many sizes and what span, for a refusal: `(2 sizes spanning 1.16×)`.
+    public var counted: String {
+        switch sizes {
+        case 0: return "(none)"
+        case 1: return "(1 size)"
+        default: return "(\(sizes) sizes spanning \(fixed(span, 2))×)"
+        }
+    }
+
+    /// What a table says instead of a fit: `not enough sizes to fit (2 sizes spanning 1.16×)`.
+    public var refusal: String { "not enough sizes to fit " + counted }
+}
+
 /// Mean and sample standard deviation (0 for a single value).
 struct Spread {
     var mean: Double

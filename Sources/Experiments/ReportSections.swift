@@ -1,8 +1,8 @@
 import Foundation
 
-// Report sections that appear only when a scenario's grid calls for them: the capacity-limited
-// fit (several models per series), passes (several exposure counts per model) and junk (junk
-// variants beside a clean stream).
+// Report sections that appear only when a scenario's grid calls for them: learning rates (several
+// per model), passes (several exposure counts per model), junk (junk variants beside a clean
+// stream) and quantization (quantized scores in the records).
 
 extension Report {
     /// Compute spent: the sum of the runs' wall times, and the span from the first run's start
@@ -20,45 +20,51 @@ extension Report {
             + "first start to last finish \(duration(end - start)).\n"
     }
 
-    /// A model is capacity-limited when its data hold more than 2 bits per parameter (R_max > 2):
-    /// chosen before any result, from the data and the parameter count alone.
-    static let capacityLimitedRmax = 2.0
-
-    /// Bits/param slope over the capacity-limited models of each series: least squares with an
-    /// intercept, and through the origin (Σ params·bits / Σ params², bits per parameter).
-    static func capacityLimitedFits(_ a: Analysis) -> String {
-        var rows: [[String]] = []
-        var seriesList = a.groups.map { g in (a.seriesName(g), a.families.filter { $0.group == g }) }
-        if a.groups.count > 1 { seriesList.append(("all", a.families)) }
-        for (name, families) in seriesList {
-            let limited = families.filter { $0.best.metrics.capacityRatioMax > capacityLimitedRmax }
-            guard !limited.isEmpty else { continue }
-            let params = limited.map { Double($0.best.metrics.paramsPaper) }, bits = limited.map { $0.best.bits.mean }
-            let lin = LinearFit.leastSquares(x: params, y: bits)
-            let origin = zip(params, bits).map(*).reduce(0, +) / params.map { $0 * $0 }.reduce(0, +)
-            let ratios = Spread(limited.map { $0.best.R.mean })
-            rows.append([name, "\(limited.count)", fixed(origin, 3), lin.map { fixed($0.slope, 3) } ?? "—",
-                         lin.map { grouped($0.intercept) } ?? "—", lin.map { fixed($0.rSquared, 3) } ?? "—",
-                         "\(fixed(ratios.min, 3)) to \(fixed(ratios.max, 3))"])
+    /// R at each learning rate of every family that tried several: how many seeds each mean
+    /// covers, and a flag on a best rate at either end of the family's scan.
+    static func learningRateTable(_ a: Analysis) -> String {
+        let tuned = a.families.filter { $0.configurations.count > 1 }
+        guard !tuned.isEmpty else { return "" }
+        func seeds(_ n: Int) -> String { n == 1 ? "1 seed" : "\(n) seeds" }
+        var atEdge = 0
+        let rows: [[String]] = tuned.map { f in
+            let byRate = f.configurations.sorted { $0.spec.learningRate < $1.spec.learningRate }
+            let cells = byRate.map { c -> String in
+                var text = "\(c.spec.learningRate): \(fixed(c.R.mean, 3)) (\(seeds(c.R.count))"
+                // The best is chosen on the seeds every rate ran with: show that score where the mean covers more.
+                if !f.commonSeeds.isEmpty && f.commonSeeds.count < c.R.count {
+                    let which = f.commonSeeds.count == 1 ? "seed \(f.commonSeeds[0])" : "seeds " + f.commonSeeds.map(String.init).joined(separator: ", ")
+                    text += "; \(which) alone: \(fixed(Analysis.score(c, f.commonSeeds), 3))"
+                }
+                text += ")"
+                return c.configuration == f.best.configuration ? "**\(text)**" : text
+            }
+            var best = "\(f.best.spec.learningRate)"
+            if f.best.configuration == byRate.last!.configuration {
+                best += " — best rate at the edge of the scan (the largest tried): the optimum may lie above"; atEdge += 1
+            } else if f.best.configuration == byRate.first!.configuration {
+                best += " — best rate at the edge of the scan (the smallest tried): the optimum may lie below"; atEdge += 1
+            }
+            return [f.best.spec.modelLabel, a.seriesName(f.group), cells.joined(separator: " · "), best]
         }
-        guard !rows.isEmpty else { return "" }
-        var md = "\n## Capacity-limited models\n\n"
-        md += "Models whose data hold more than \(fixed(capacityLimitedRmax, 0)) bits per parameter (R_max > \(fixed(capacityLimitedRmax, 0))), "
-        md += "each at its best learning rate, mean over seeds: the slope of learned bits against parameters, "
-        md += "through the origin and with an intercept (bits per parameter), and the range of their R.\n\n"
-        md += table(["series", "models", "bits/param (through origin)", "bits/param (slope)", "intercept (bits)", "linear R²", "R range"], rows)
+        var md = "\n## Learning rates\n\nR at each learning rate, the mean over the seeds in brackets. "
+        md += "The best, kept in the tables and plots, has the highest mean R over the seeds every rate ran with "
+        md += "(with a learning-rate search, the scan seed's R, shown as \"alone\" where the mean covers more seeds). "
+        md += "A best rate that is the largest or smallest tried is at the edge of the scan: the optimum may lie outside it"
+        md += atEdge > 0 ? " (\(atEdge) of \(tuned.count) families here).\n\n" : " (no family here).\n\n"
+        md += table(["model", "series", "R by learning rate", "best lr"], rows)
         return md
     }
 
-    /// The models trained at two or more exposure counts: (model, exposures) → that configuration.
-    static func passesGrid(_ a: Analysis) -> (models: [Analysis.Family], exposures: [Int], byModel: [String: [Int: Analysis.Configuration]])? {
-        var byModel: [String: [Int: Analysis.Configuration]] = [:], order: [String] = []
-        var representative: [String: Analysis.Family] = [:]
+    /// The models trained at two or more exposure counts: (model, exposures) → that configuration,
+    /// a model being the model label with every axis but the exposures.
+    static func passesGrid(_ a: Analysis) -> (models: [Analysis.Family], exposures: [Int], byModel: [[String]: [Int: Analysis.Configuration]])? {
+        var byModel: [[String]: [Int: Analysis.Configuration]] = [:], order: [[String]] = []
+        var representative: [[String]: Analysis.Family] = [:]
         for f in a.families {
-            let s = f.best.spec
-            let model = [s.datasetLabel, s.modelLabel, s.junkLabel ?? ""].joined(separator: "|")
+            let model = passesKey(a, f.best)
             if byModel[model] == nil { order.append(model); representative[model] = f }
-            byModel[model, default: [:]][s.exposures] = f.best
+            byModel[model, default: [:]][f.best.spec.exposures] = f.best
         }
         let exposures = Array(Set(a.families.map { $0.best.spec.exposures })).sorted()
         guard exposures.count >= 2, order.contains(where: { byModel[$0]!.count >= 2 }) else { return nil }
@@ -67,47 +73,35 @@ extension Report {
         return (models, exposures, byModel)
     }
 
-    static func passesKey(_ s: RunSpec) -> String { [s.datasetLabel, s.modelLabel, s.junkLabel ?? ""].joined(separator: "|") }
+    static func passesKey(_ a: Analysis, _ c: Analysis.Configuration) -> [String] {
+        [c.spec.modelLabel] + a.values(c.group, without: [.exposures])
+    }
+
+    /// The axes (besides dataset and exposures) that tell the passes grid's models apart.
+    static func passesAxes(_ a: Analysis, _ models: [Analysis.Family]) -> [ReportColumn] {
+        a.axes.filter { axis in
+            axis != .exposures && axis != .dataset && Set(models.map { axis.setting($0.best.spec) ?? "" }).count > 1
+        }
+    }
 
     /// Learned bits as a fraction of the data's bits, model × exposures (mean ± sd over seeds).
     static func passesTable(_ a: Analysis) -> String {
         guard let grid = passesGrid(a) else { return "" }
+        let extra = passesAxes(a, grid.models)
         var md = "\n## Passes\n\nLearned bits as a fraction of the data's bits, by model and exposures "
         md += "(best learning rate, mean ± sd over seeds): how many passes each size needs to store the data.\n\n"
         let rows: [[String]] = grid.models.map { f in
             let s = f.best.spec, m = f.best.metrics
             let cells = grid.exposures.map { e -> String in
-                guard let c = grid.byModel[passesKey(s)]?[e] else { return "—" }
+                guard let c = grid.byModel[passesKey(a, f.best)]?[e] else { return "—" }
                 let fractions = Spread(c.bitsValues.map { $0 / c.metrics.dataBits })
                 return meanSpread(fractions, 3)
             }
-            return [s.datasetLabel, s.modelLabel, grouped(m.paramsPaper), fixed(m.capacityRatioMax, 2)] + cells
+            return [s.datasetLabel, s.modelLabel] + extra.map { $0.setting(s) ?? "—" }
+                + [grouped(m.paramsPaper), fixed(m.capacityRatioMax, 2)] + cells
         }
-        md += table(["dataset", "model", "params", "R_max"] + grid.exposures.map { "E\($0)" }, rows)
+        md += table(["dataset", "model"] + extra.map(\.header) + ["params", "R_max"] + grid.exposures.map { "E\($0)" }, rows)
         return md
-    }
-
-    /// Fraction of the data's bits learned against exposures (log x), one series per model.
-    static func passesPlot(records: [RunRecord], settings: ReportSettings) -> SVGPlot? {
-        let a = Analysis(records, settings: settings)
-        guard let grid = passesGrid(a) else { return nil }
-        var plot = SVGPlot(title: "\(records.first?.spec.scenario ?? "capacity"): learned fraction of the data's bits against exposures",
-                           xLabel: "exposures", yLabel: "learned bits / data bits", yScale: .linear)
-        plot.series = grid.models.map { f in
-            let s = f.best.spec
-            let points = grid.exposures.compactMap { e -> SVGPlot.Point? in
-                guard let c = grid.byModel[passesKey(s)]?[e] else { return nil }
-                let fractions = c.bitsValues.map { $0 / c.metrics.dataBits }, spread = Spread(fractions)
-                return SVGPlot.Point(x: Double(e), y: spread.mean, low: fractions.count > 1 ? spread.min : nil,
-                                     high: fractions.count > 1 ? spread.max : nil,
-                                     label: "\(c.configuration): \(fixed(spread.mean, 3)) of the bits")
-            }
-            return SVGPlot.Series(name: "\(s.modelLabel) (\(grouped(f.best.metrics.paramsPaper)) params, R_max \(fixed(f.best.metrics.capacityRatioMax, 2)))",
-                                  points: points)
-        }
-        plot.references = [.horizontal(1, label: "all the data's bits")]
-        plot.notes = ["Each point: best learning rate, mean over seeds (bars: range over seeds)."]
-        return plot
     }
 
     /// Each junk variant's R beside the clean stream's: at the same exposures and at the fewest
@@ -116,7 +110,10 @@ extension Report {
     static func junkComparison(_ a: Analysis) -> String {
         let clean = a.configurations.filter { $0.spec.junkLabel != nil && $0.spec.stream.junk == nil && !$0.spec.stream.domainToken }
         guard !clean.isEmpty, a.configurations.contains(where: { $0.spec.stream.junk != nil }) else { return "" }
-        func base(_ c: Analysis.Configuration) -> String { [c.spec.datasetLabel, c.spec.modelLabel, "\(c.spec.learningRate)"].joined(separator: "|") }
+        // The clean run a variant compares with shares its model, learning rate and every axis but junk and exposures.
+        func base(_ c: Analysis.Configuration) -> [String] {
+            [c.spec.modelLabel, "\(c.spec.learningRate)"] + a.values(c.group, without: [.junk, .exposures])
+        }
         let baseExposures = clean.map(\.spec.exposures).min()!
         func ratio(_ reference: Analysis.Configuration?, _ c: Analysis.Configuration) -> String {
             guard let reference else { return "—" }
@@ -171,44 +168,6 @@ extension Report {
         md += "symmetric per output row, round to nearest; biases and norms stay fp32. R before and after (mean ± sd over seeds), "
         md += "the ratio to fp32, and R per stored bit of a weight (R / b).\n\n"
         md += table(["configuration", "params", "R_max", "R (fp32)"] + widths.flatMap { ["R (int\($0))", "int\($0) / fp32", "R / \($0) bits"] }, rows)
-        return md
-    }
-
-    /// Morris et al.'s measure on random-token data: each model's capacity is the most bits it
-    /// memorizes over the dataset sizes (mean over seeds), and α the slope of capacity against
-    /// all parameters (least squares through the origin), per training precision.
-    static func memorizationTable(_ a: Analysis) -> String {
-        let random = a.configurations.filter { if case .random = $0.spec.dataset { return true } else { return false } }
-        guard !random.isEmpty else { return "" }
-        func model(_ c: Analysis.Configuration) -> String { c.spec.modelLabel + " · " + c.spec.training.weightPrecision.rawValue }
-        var order: [String] = [], best: [String: Analysis.Configuration] = [:]
-        for c in random {
-            let m = model(c)
-            if best[m] == nil { order.append(m) }
-            if best[m].map({ $0.bits.mean < c.bits.mean }) ?? true { best[m] = c }
-        }
-        var rows: [[String]] = []
-        for m in order {
-            let c = best[m]!, runs = a.ok.filter { $0.spec.configuration == c.configuration }
-            let stops = runs.compactMap { $0.metrics?.stoppedAtStep }
-            rows.append([m, grouped(c.metrics.paramsTotal), "\(c.spec.people)", meanSpread(c.bits, 0),
-                         fixed(c.bits.mean / Double(c.metrics.paramsTotal), 3), fixed(c.metrics.dataBits, 0),
-                         stops.isEmpty ? "no" : "\(stops.count) of \(runs.count) (step \(stops.min()!)–\(stops.max()!))"])
-        }
-        var alphaRows: [[String]] = []
-        for precision in unique(order.map { best[$0]!.spec.training.weightPrecision.rawValue }) {
-            let cs = order.map { best[$0]! }.filter { $0.spec.training.weightPrecision.rawValue == precision }
-            let p = cs.map { Double($0.metrics.paramsTotal) }, b = cs.map { $0.bits.mean }
-            let alpha = zip(p, b).map(*).reduce(0, +) / p.map { $0 * $0 }.reduce(0, +)
-            let fit = LinearFit.leastSquares(x: p, y: b)
-            alphaRows.append([precision, "\(cs.count)", fixed(alpha, 3), fit.map { fixed($0.slope, 3) } ?? "—", fit.map { grouped($0.intercept) } ?? "—"])
-        }
-        var md = "\n## Memorization capacity (Morris et al.)\n\n"
-        md += "Each model's capacity: the most bits it memorizes over the dataset sizes (Σ over sequences of max(0, S·log2 V − NLL bits), "
-        md += "mean over seeds), against all its parameters. Plateau stop: runs that stopped before the schedule's end.\n\n"
-        md += table(["model · precision", "params (total)", "N at the maximum", "capacity (bits)", "bits / param", "data bits at that N", "stopped on a plateau"], rows)
-        md += "\nα, bits per parameter: the slope of capacity against all parameters, through the origin and with an intercept.\n\n"
-        md += table(["precision", "models", "α (through origin)", "α (slope)", "intercept (bits)"], alphaRows)
         return md
     }
 }

@@ -48,9 +48,28 @@ public struct SVGPlot: Sendable {
     public static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    // Layout, in SVG user units.
-    let width = 900.0, height = 560.0
+    // Layout, in SVG user units. The canvas is at least 900 × 560 and grows to fit the legend
+    // and the notes, so no name is ever cut off.
+    static let minimumWidth = 900.0, minimumHeight = 560.0
     let left = 80.0, top = 50.0, plotWidth = 560.0, plotHeight = 400.0
+    var legendX: Double { left + plotWidth + 24 }
+
+    /// Width and height that hold the plot, every legend entry and every note.
+    var canvas: (width: Double, height: Double) {
+        let legend = series.map { Self.textWidth($0.name, fontSize: 12) }.max().map { legendX + 16 + $0 + 12 } ?? 0
+        let noteWidth = notes.map { left + Self.textWidth($0, fontSize: 11) + 12 }.max() ?? 0
+        let legendBottom = top + 10 + Double(series.count) * 20
+        let notesBottom = top + plotHeight + 70 + Double(max(notes.count - 1, 0)) * 16 + 14
+        let titleRight = titleCenter + Self.textWidth(title, fontSize: 16) / 2 + 10
+        return (max(Self.minimumWidth, legend, noteWidth, titleRight), max(Self.minimumHeight, legendBottom, notesBottom))
+    }
+
+    /// The title is centred over the plot unless it is too long to fit left of that centre.
+    var titleCenter: Double { max(left + plotWidth / 2, Self.textWidth(title, fontSize: 16) / 2 + 10) }
+
+    /// A generous estimate of a text's rendered width in Helvetica (0.6 em a character, above
+    /// the font's average), so boxes sized from it hold the text.
+    static func textWidth(_ text: String, fontSize: Double) -> Double { Double(text.count) * fontSize * 0.6 }
 
     struct Axis {
         var scale: Scale
@@ -104,12 +123,13 @@ public struct SVGPlot: Sendable {
         }
         func px(_ x: Double) -> Double { left + xAxis.unit(x) * plotWidth }
         func py(_ y: Double) -> Double { top + (1 - yAxis.unit(y)) * plotHeight }
+        let (width, height) = canvas
 
         var s = """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect x="0" y="0" width="\(f(width))" height="\(f(height))" fill="white"/>
-        <text x="\(f(left + plotWidth / 2))" y="28" text-anchor="middle" font-size="16" font-weight="bold">\(escapeXML(title))</text>
+        <text x="\(f(titleCenter))" y="28" text-anchor="middle" font-size="16" font-weight="bold">\(escapeXML(title))</text>
         <defs><clipPath id="plot-area"><rect x="\(f(left))" y="\(f(top))" width="\(f(plotWidth))" height="\(f(plotHeight))"/></clipPath></defs>
         <rect x="\(f(left))" y="\(f(top))" width="\(f(plotWidth))" height="\(f(plotHeight))" fill="none" stroke="#333"/>
 
@@ -124,20 +144,37 @@ public struct SVGPlot: Sendable {
 
         // Reference lines, clipped to the plot area.
         s += "<g clip-path=\"url(#plot-area)\" stroke=\"#888\" stroke-dasharray=\"5 4\" fill=\"none\">\n"
-        var referenceLabels = ""
+        // Their labels sit at the lines' right ends, moved up or down where they would overlap
+        // another label or a marker.
+        var placer = LabelPlacer(baselines: (top + 12)...(top + plotHeight - 4))
+        for series in series {
+            for p in series.points where p.x.isFinite && p.y.isFinite && xAxis.contains(p.x) && yAxis.contains(p.y) {
+                placer.block(x: px(p.x), y: py(p.y), radius: 5)
+            }
+        }
+        // Each label's preferred places, in order: a horizontal line's just below it, then just
+        // above it; a proportional line's below its right end. Horizontal labels go first, as
+        // they name the line they sit on.
+        typealias Label = (text: String, x: Double, baselines: [Double])
+        var horizontalLabels: [Label] = [], proportionalLabels: [Label] = []
         for r in references {
             switch r {
             case .proportional(let k, let label):
                 let x0 = max(xAxis.lo, yAxis.lo / k), x1 = min(xAxis.hi, yAxis.hi / k)
                 guard x0 < x1 else { continue }
                 s += "<line x1=\"\(f(px(x0)))\" y1=\"\(f(py(k * x0)))\" x2=\"\(f(px(x1)))\" y2=\"\(f(py(k * x1)))\"/>\n"
-                let labelY = min(py(k * x1) + 14, top + plotHeight - 4)
-                referenceLabels += "<text x=\"\(f(px(x1) - 4))\" y=\"\(f(labelY))\" text-anchor=\"end\" fill=\"#666\" font-size=\"11\">\(escapeXML(label))</text>\n"
+                proportionalLabels.append((label, px(x1) - 4, [min(py(k * x1) + 14, top + plotHeight - 4)]))
             case .horizontal(let v, let label):
                 guard yAxis.contains(v) else { continue }
                 s += "<line x1=\"\(f(left))\" y1=\"\(f(py(v)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(py(v)))\"/>\n"
-                referenceLabels += "<text x=\"\(f(left + plotWidth - 4))\" y=\"\(f(py(v) + 14))\" text-anchor=\"end\" fill=\"#666\" font-size=\"11\">\(escapeXML(label))</text>\n"
+                horizontalLabels.append((label, left + plotWidth - 4, [py(v) + 14, py(v) - 4]))
             }
+        }
+        var referenceLabels = ""
+        for l in horizontalLabels + proportionalLabels {
+            let y = placer.place(l.text, x: l.x, baselines: l.baselines, fontSize: 11)
+            referenceLabels += "<text x=\"\(f(l.x))\" y=\"\(f(y))\" text-anchor=\"end\" fill=\"#555\" font-size=\"11\" "
+                + "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(escapeXML(l.text))</text>\n"
         }
         s += "</g>\n" + referenceLabels
 
@@ -163,8 +200,7 @@ public struct SVGPlot: Sendable {
             s += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#888\">no finished runs</text>\n"
         }
 
-        // Legend, right of the plot.
-        let legendX = left + plotWidth + 24
+        // Legend, right of the plot (the canvas is as wide as its longest name).
         for (i, series) in series.enumerated() {
             let y = top + 10 + Double(i) * 20
             s += "<circle cx=\"\(f(legendX + 5))\" cy=\"\(f(y))\" r=\"4.5\" fill=\"\(Self.palette[i % Self.palette.count])\"/>"
@@ -214,6 +250,46 @@ public struct SVGPlot: Sendable {
     }
 }
 
+/// Keeps text labels apart: each keeps its x (right-aligned there) and moves down or up, a line
+/// at a time, to the nearest baseline within `baselines` where it overlaps nothing placed or
+/// blocked before it; with no such place it keeps its own.
+struct LabelPlacer {
+    struct Box {
+        var x0, x1, y0, y1: Double
+        func overlaps(_ b: Box) -> Bool { x0 < b.x1 && b.x0 < x1 && y0 < b.y1 && b.y0 < y1 }
+    }
+    let baselines: ClosedRange<Double>
+    var taken: [Box] = []
+
+    init(baselines: ClosedRange<Double>) { self.baselines = baselines }
+
+    /// Marks a square (a marker) that labels stay off.
+    mutating func block(x: Double, y: Double, radius: Double) {
+        taken.append(Box(x0: x - radius, x1: x + radius, y0: y - radius, y1: y + radius))
+    }
+
+    /// The box a right-aligned label occupies: ascent 0.8 em above the baseline, descent 0.25 em below.
+    static func box(_ text: String, x: Double, baseline: Double, fontSize: Double) -> Box {
+        Box(x0: x - SVGPlot.textWidth(text, fontSize: fontSize), x1: x, y0: baseline - 0.8 * fontSize, y1: baseline + 0.25 * fontSize)
+    }
+
+    /// The baseline to draw `text` at, right-aligned at x: the first of `baselines` that is free,
+    /// else the nearest free one a line at a time around the first.
+    mutating func place(_ text: String, x: Double, baselines preferred: [Double], fontSize: Double) -> Double {
+        let step = fontSize + 2, first = preferred[0]
+        let around: [Double] = (1..<24).map { (k: Int) -> Double in   // +1, −1, +2, −2, … lines
+            let lines = Double((k + 1) / 2), sign: Double = k % 2 == 1 ? 1 : -1
+            return first + lines * step * sign
+        }
+        for y in preferred + around where baselines.contains(y) {
+            let box = Self.box(text, x: x, baseline: y, fontSize: fontSize)
+            if !taken.contains(where: { $0.overlaps(box) }) { taken.append(box); return y }
+        }
+        taken.append(Self.box(text, x: x, baseline: first, fontSize: fontSize))
+        return first
+    }
+}
+
 /// `&`, `<`, `>`, `"` and `'` as entities.
 public func escapeXML(_ s: String) -> String {
     var out = ""
@@ -231,5 +307,8 @@ public func escapeXML(_ s: String) -> String {
     return out
 }
 
-/// A coordinate with two decimals.
-private func f(_ v: Double) -> String { String(format: "%.2f", v) }
+/// A coordinate with two decimals (the bar chart's too).
+func svgNumber(_ v: Double) -> String { String(format: "%.2f", v) }
+
+/// `svgNumber`, short for the many coordinates of a plot.
+private func f(_ v: Double) -> String { svgNumber(v) }

@@ -78,7 +78,8 @@ import Transformer
 ///   the other seeds then run only at each family's best rate (the highest R of the scan seed,
 ///   the paper's rule). Without it every rate runs with every seed.
 /// - `report`: `columns` of the runs table (see `ReportColumn`), `groupBy` for the peak-R table
-///   and the plot series (see `ReportDimension`; default dataset, exposures, junk), `plots`.
+///   and the plot series (see `ReportDimension`; default dataset, exposures, junk), `plots`. The
+///   report adds every setting that varies to both (docs/scenarios.md, "report").
 ///
 /// Runs are ordered dataset × model × exposures × learning rate × seed × junk variant, and keyed
 /// `<dataset>-<model>-E<exposures>-lr<rate>[-<training settings>][-<junk>]-s<seed>` from each run's
@@ -200,11 +201,23 @@ public struct EvaluationSettings: Codable, Hashable, Sendable {
     }
 }
 
-/// A column of the report's runs table.
+/// A column of the report's runs table: a measurement, or one of a run's settings named as in a
+/// scenario file (the report adds every setting that varies among the runs on its own).
 public enum ReportColumn: String, Codable, CaseIterable, Sendable {
     case key, dataset, people, model, mlp, params, paramsTotal, Rmax, bits, bitsName, bitsValue
     case bitsDiversity, R, accuracy, exposures, lr, batchWindows, junk, seed, steps, tokens
     case tokensPerSecond, loss, p1, p2, p3, wallSeconds, peopleScored
+    /// bits / data bits, and the data's bits.
+    case learnedFraction, dataBits
+    /// Dataset fields (bioD: K, C, D, L, T; bioS: its pools; random: S, V; names: both bio kinds).
+    case kind, attributes, chunks, diversity, chunkLength, alphabet, firstNames, middleNames, lastNames
+    case birthYears, birthCities, universities, majors, employers, templatesPerAttribute, simple, length, vocabulary
+    /// Stream, model and training fields.
+    case contextLength, junkFraction, freshPeople, domainToken
+    case layers, heads, width, vocabularySize, modelContextLength, rotaryBase, normBias, tiedHead
+    case experts, trainingCapacityFactor, evaluationCapacityFactor, loadBalancingCoefficient
+    case warmupFraction, finalLearningRateRatio, weightDecay, beta1, beta2, epsilon, gradientClip
+    case weightPrecision, plateauSteps, plateauMinImprovementNats
 
     public init(from decoder: Decoder) throws { self = try decodeNamed(decoder) }
 }

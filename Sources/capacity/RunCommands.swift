@@ -75,22 +75,28 @@ enum RunCommand {
 
 enum ReportCommand {
     static let help = """
-    capacity report DIR
+    capacity report DIR [--columns key,model,params,R,...]
 
-    Regenerates report.md, runs.csv, capacity.svg and ratio.svg in DIR (a results/<scenario>
-    directory) from its runs*.jsonl files alone, merging shards.
+    Regenerates report.md, runs.csv and the SVG plots in DIR (a results/<scenario> directory)
+    from its runs*.jsonl files alone, merging shards. A directory without runs*.jsonl (an empty
+    one, or the results root that holds the scenario directories) is an error.
+
+      --columns LIST    the runs table's columns, comma-separated, instead of scenario.json's
+                        `report.columns`; every setting that varies among the runs and the
+                        learned fraction are added after them. Names: \(ReportColumn.allCases.map(\.rawValue).joined(separator: ", "))
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: [], flags: ["help"])
+        let a = try Arguments(args, valued: ["columns"], flags: ["help"])
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("report: expected one results directory\n\n\(help)") }
+        let columns = try a.options["columns"].map { try ReportColumn.parseList($0) }
         let dir = URL(fileURLWithPath: a.positionals[0])
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw CLIError("\(dir.path): no such results directory")
+            throw CLIError("\(dir.relativePath): no such results directory")
         }
-        let out = try Report.generate(directory: dir)
+        let out = try Report.generate(directory: dir, columns: columns)
         print(out.files.map(\.path).joined(separator: "\n"))
     }
 }

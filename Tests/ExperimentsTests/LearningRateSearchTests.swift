@@ -75,19 +75,31 @@ final class LearningRateSearchTests: XCTestCase {
             }
         }
         // lr 0.03 averages 0.667 over its three seeds, lr 0.001 has 0.9 from seed 1 alone; the
-        // comparison is over the seed both ran with, so 0.03 stays the best.
+        // comparison is over the seed both ran with, so 0.03 stays the best, and the cells say
+        // how many seeds each mean covers and what the scan seed alone gave.
         let md = Report.markdown(records: records, title: "search")
-        XCTAssertTrue(md.contains("0.001: 0.900 · **0.03: 0.667**"), md)
+        XCTAssertTrue(md.contains("0.001: 0.900 (1 seed) · **0.03: 0.667 (3 seeds; seed 1 alone: 1.000)**"), md)
         XCTAssertTrue(md.contains("| bioD-N40-K6-D256-T256-first40-middle40-last100 | 3 | 0.667 ± 0.289 | gpt2-2-1-4 | 0.03 |"), md)
     }
 
     func testCapacityLimitedFitUsesOnlyModelsWithRmaxAboveTwo() throws {
-        // syntheticRecords: dataBits 60,000; widths 16 / 24 / 32 have R_max 4.4 / 2.4 / 1.5.
+        // syntheticRecords: dataBits 60,000; widths 16 / 24 / 32 have R_max 4.4 / 2.4 / 1.5, so
+        // only two sizes are capacity-limited: too few for a slope (two points always fit).
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
         XCTAssertTrue(md.contains("## Capacity-limited models"), md)
-        // At 1000 exposures: 1.60 · 13,700 and 1.78 · 25,200 bits; through the origin
-        // Σ p·b / Σ p² = (1.6·13700² + 1.78·25200²) / (13700² + 25200²) = 1.7389.
-        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 2 | 1.739 | 1.994 | -5,404 | 1.000 | 1.600 to 1.780 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 2 | 13,700 to 25,200 (2 sizes, 1.84×) | not enough sizes to fit (2 sizes spanning 1.84×) | — | — | — | 1.600 to 1.780 |"), md)
+        // With more data every width is capacity-limited: at 1000 exposures 1.60 · 13,700,
+        // 1.78 · 25,200 and 1.40 · 39,700 bits; through the origin Σ p·b / Σ p² = 1.5162.
+        let more = try syntheticRecords().map { r -> RunRecord in
+            guard var m = r.metrics else { return r }
+            m = RunMetrics(paramsPaper: m.paramsPaper, paramsTotal: m.paramsTotal, p1Nats: m.p1Nats, p2Nats: m.p2Nats, p3Nats: m.p3Nats,
+                           bits: m.bits, dataBits: 100_000, accuracy: m.accuracy, peopleScored: m.peopleScored,
+                           tokensTrained: m.tokensTrained, steps: m.steps, tokensPerSecond: m.tokensPerSecond,
+                           finalLossNatsPerToken: m.finalLossNatsPerToken, evaluation: m.evaluation)
+            var out = r; out.metrics = m; return out
+        }
+        let all = Report.markdown(records: more, title: "synthetic")
+        XCTAssertTrue(all.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 3 | 13,700 to 39,700 (3 sizes, 2.90×) | 1.516 |"), all)
     }
 
     func testPassesTableGivesTheLearnedFractionByModelAndExposures() throws {
