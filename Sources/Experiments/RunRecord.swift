@@ -184,6 +184,9 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var finishedAt: String
     /// Nil when the run failed.
     public var metrics: RunMetrics?
+    /// `<path>: <reason>` when the trained model could not be saved as a checkpoint (the run is
+    /// still ok: it was scored); nil when it was saved or checkpoints were off.
+    public var checkpointError: String? = nil
 
     public init(spec: RunSpec, metrics: RunMetrics, wallSeconds: Double, finishedAt: Date = Date()) {
         self.key = spec.key; self.status = .ok; self.reason = nil; self.seed = spec.seed; self.spec = spec
@@ -203,6 +206,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, key, status, reason, seed, datasetSeed, streamSeed, initSeed, spec, wallSeconds, finishedAt, metrics
+        case checkpointError
     }
 
     /// Reads every line format written so far: the derived seeds are optional, and a line from
@@ -221,6 +225,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         finishedAt = try c.decode(String.self, forKey: .finishedAt)
         metrics = try c.decodeIfPresent(RunMetrics.self, forKey: .metrics)
+        checkpointError = try c.decodeIfPresent(String.self, forKey: .checkpointError)
         if var m = metrics, let legacy = m.legacyP2Nats {
             if m.valueNatsPerPerson == nil {
                 // Old lines held the per-kind p2 of the bits formula: bioD's per (person, attribute).
