@@ -50,12 +50,15 @@ public enum Report {
     }
 
     /// Writes report.md, runs.csv and (if `settings.plots`) capacity.svg and ratio.svg, with
-    /// passes.svg when models ran at several exposures and junk.svg when there are junk variants.
+    /// passes.svg when models ran at several exposures, junk.svg when there are junk variants and
+    /// loss.svg when the directory has training curves (`curves/`).
     public static func write(records: [RunRecord], to directory: URL, settings: ReportSettings = ReportSettings(),
                              title: String, description: String = "", warnings: [String] = []) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let loss = settings.plots ? lossPlot(records: records, directory: directory, settings: settings) : nil
         var files: [(String, String)] = [
-            ("report.md", markdown(records: records, settings: settings, title: title, description: description, warnings: warnings)),
+            ("report.md", markdown(records: records, settings: settings, title: title, description: description, warnings: warnings)
+                + (loss != nil ? lossPlotMarkdown : "")),
             ("runs.csv", csv(records: records)),
         ]
         if settings.plots {
@@ -64,6 +67,7 @@ public enum Report {
             if let passes = passesPlot(records: records, settings: settings) { files.append(("passes.svg", passes.render())) }
             if let junk = junkPlot(records: records, settings: settings) { files.append(("junk.svg", junk.render())) }
         }
+        if let loss { files.append(("loss.svg", loss.render())) }
         return try files.map { name, text in
             let url = directory.appendingPathComponent(name)
             try Data(text.utf8).write(to: url, options: .atomic)

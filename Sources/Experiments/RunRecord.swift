@@ -288,6 +288,9 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var finishedAt: String
     /// Nil when the run failed.
     public var metrics: RunMetrics?
+    /// `<path>: <reason>` when the trained model could not be saved as a checkpoint (the run is
+    /// still ok: it was scored); nil when it was saved or checkpoints were off.
+    public var checkpointError: String? = nil
 
     public init(spec: RunSpec, metrics: RunMetrics, wallSeconds: Double, finishedAt: Date = Date()) {
         self.init(spec: spec, status: .ok, reason: nil, metrics: metrics, wallSeconds: wallSeconds, finishedAt: finishedAt)
@@ -316,7 +319,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, key, status, reason, fingerprint, seed, datasetSeed, streamSeed, initSeed, seedStrings, spec
-        case wallSeconds, finishedAt, metrics
+        case wallSeconds, finishedAt, metrics, checkpointError
     }
 
     /// Reads every line format written so far: a format-1 line's seeds derive from its run seed,
@@ -343,6 +346,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         finishedAt = try c.decode(String.self, forKey: .finishedAt)
         metrics = try c.decodeIfPresent(RunMetrics.self, forKey: .metrics)
+        checkpointError = try c.decodeIfPresent(String.self, forKey: .checkpointError)
         if var m = metrics, let legacy = m.legacyP2Nats {
             if m.valueNatsPerPerson == nil {
                 // Old lines held the per-kind p2 of the bits formula: bioD's per (person, attribute).

@@ -21,6 +21,8 @@ public struct SVGPlot: Sendable {
     public struct Series: Sendable {
         public var name: String
         public var points: [Point]
+        /// Drawn as one line through the points (in order), without markers: a curve.
+        public var connected = false
         public init(name: String, points: [Point]) { self.name = name; self.points = points }
     }
 
@@ -182,6 +184,7 @@ public struct SVGPlot: Sendable {
         for (i, series) in series.enumerated() {
             let colour = Self.palette[i % Self.palette.count]
             s += "<g fill=\"\(colour)\" stroke=\"\(colour)\">\n"
+            if series.connected { s += polyline(series.points, xAxis: xAxis, yAxis: yAxis, px: px, py: py) + "</g>\n"; continue }
             for p in series.points where p.x.isFinite && xAxis.contains(p.x) {
                 let floored = yScale == .log10 && !(p.y > yAxis.lo)
                 let y = floored ? yAxis.lo : p.y

@@ -50,6 +50,13 @@ public final class AdamW {
         weightPrecision = t.weightPrecision
     }
 
+    /// Continues from a snapshot taken after `step` updates (the caller restores `m` and `v`), so
+    /// the bias corrections go on from there.
+    public func resume(step: Int) {
+        precondition(step >= 0)
+        self.step = step
+    }
+
     /// One update: p ← p − lr·(m̂ / (√v̂ + ε) + wd·p), with bias-corrected moments m̂, v̂.
     public func update(params: FloatBuffer, grads: FloatBuffer, learningRate lr: Float, threads: Int = 1) {
         step += 1

@@ -31,6 +31,13 @@ public final class Trainer {
         stepsDone += 1
         return loss
     }
+
+    /// Continues a run from a snapshot taken after `stepsDone` steps (the caller has restored the
+    /// parameters and the optimizer's moments): the schedule and the optimizer go on from there.
+    public func resume(stepsDone: Int, optimizerStep: Int) {
+        self.stepsDone = stepsDone
+        optimizer.resume(step: optimizerStep)
+    }
 }
 
 /// Morris mode's stopping rule: training has saturated when the mean loss of the last `window`
@@ -39,27 +46,39 @@ public final class Trainer {
 public struct PlateauDetector: Sendable {
     public let window: Int
     public let minImprovementNats: Double
-    private var ring: [Double]
+    private var ringBuffer: [Double]
     private var seen = 0
 
     public init(window: Int, minImprovementNats: Double) {
         precondition(window > 0)
         self.window = window; self.minImprovementNats = minImprovementNats
-        ring = [Double](repeating: 0, count: 2 * window)
+        ringBuffer = [Double](repeating: 0, count: 2 * window)
     }
 
     /// Records one step's loss (nats/token); true once the loss has plateaued. Checked only at
     /// multiples of `window` steps, so consecutive checks compare disjoint windows.
     public mutating func record(_ lossNats: Double) -> Bool {
-        ring[seen % ring.count] = lossNats
+        ringBuffer[seen % ringBuffer.count] = lossNats
         seen += 1
         guard seen >= 2 * window, seen % window == 0 else { return false }
         var recent = 0.0, before = 0.0
         for i in 0..<window {
-            recent += ring[(seen - 1 - i) % ring.count]
-            before += ring[(seen - 1 - window - i) % ring.count]
+            recent += ringBuffer[(seen - 1 - i) % ringBuffer.count]
+            before += ringBuffer[(seen - 1 - window - i) % ringBuffer.count]
         }
         return (before - recent) / Double(window) < minImprovementNats
+    }
+
+    /// The whole state, for a resumable snapshot: the ring of the last 2·window losses (nats/token)
+    /// and how many losses were recorded.
+    public var ring: [Double] { ringBuffer }
+    public var recorded: Int { seen }
+
+    /// Restores the state `ring` and `recorded` read from a detector of the same window.
+    public mutating func restore(ring: [Double], recorded: Int) {
+        precondition(ring.count == 2 * window && recorded >= 0, "plateau state of another window")
+        ringBuffer = ring
+        seen = recorded
     }
 
     /// Why training stopped, for the run's record.

@@ -16,6 +16,11 @@ enum RunCommand {
     A recorded run is reused only when it was trained with exactly the spec the scenario gives it
     now (its fingerprint); if the scenario changed a recorded run, or no longer has one, nothing
     trains and the error names the runs and the settings that differ.
+    The report also has loss.svg. Each run writes its training curve to <results>/<scenario>/curves/<key>.jsonl and
+    keeps a snapshot of its training state every 5 minutes in snapshots/<key>.snapshot; a run that
+    finds its snapshot resumes from it, to the same bits. Ctrl-C (SIGINT) or SIGTERM: the runs in
+    flight save their snapshots and stop, and the command exits with 130 or 143 (a second signal
+    exits at once).
 
       --results DIR     results root (default: results)
       --cores N         cores to use (default: all); one run per core when there are enough runs
@@ -58,9 +63,11 @@ enum RunCommand {
            shard == nil || FileManager.default.contents(atPath: store.directory.appendingPathComponent("scenario.json").path) != data {
             try store.saveScenario(data)
         }
-        let runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
+        var runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
                                     saveCheckpoints: !a.switches.contains("no-checkpoints"))
+        runner.stop = Interrupts.install()
         let summary = try runner.run(scenario, store: store, progress: progress)
+        exitIfInterrupted(runner.stop!, store: store, inFlight: summary.interrupted)
         var line = "done · \(store.fileURL.path) (\(summary.finished) finished, \(summary.failed) failed, \(summary.skipped) skipped)"
         if shard == nil {
             let report = try Report.generate(directory: store.directory, settings: scenario.report)
@@ -68,8 +75,18 @@ enum RunCommand {
         } else {
             line += " · the report waits for every shard: capacity report \(store.directory.path)"
         }
+        exitIfInterrupted(runner.stop!, store: store, inFlight: [])
         print(line)
         if summary.failed > 0 { exit(3) }
+    }
+
+    /// After a SIGINT or SIGTERM: one line on stderr saying what is kept, then exit 128 + signal
+    /// (130, 143). The stopped runs are not recorded (not even as failed); a rerun resumes them.
+    static func exitIfInterrupted(_ stop: StopSignal, store: ResultStore, inFlight: [InterruptedRun]) {
+        guard let sig = stop.requestedSignal else { return }
+        let recorded = (try? store.loadOwnFile().records.count) ?? 0
+        printError(InterruptedRun.summaryLine(recorded: recorded, file: store.fileURL.path, inFlight: inFlight))
+        exit(128 + sig)
     }
 }
 

@@ -35,7 +35,7 @@ final class EndToEndTests: XCTestCase {
     /// A sweep killed (SIGKILL) after its first finished run and then rerun keeps every finished
     /// run and repeats none; a torn last line is repaired and reported.
     /// Shards of one sweep share a results directory: each writes only its own runs file (and the
-    /// scenario copy when missing); the report waits for `capacity report`.
+    /// scenario copy when missing, and its own runs' curves); the report waits for `capacity report`.
     func testAShardWritesOnlyItsOwnRunsFile() throws {
         let binary = try capacityBinary()
         let dir = temporaryDirectory("shard")
@@ -58,7 +58,9 @@ final class EndToEndTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("shard").path).sorted()
-        XCTAssertEqual(files, ["runs.shard-1-of-2.jsonl", "scenario.json"])
+        XCTAssertEqual(files, ["curves", "runs.shard-1-of-2.jsonl", "scenario.json"], "its runs file, the scenario and its runs' curves")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("shard/curves").path),
+                       ["bioD-N20-K2-D16-T16-first10-middle10-last10-gpt2-1-1-4-E4-lr0.01-bw2-ctx32-s1.jsonl"])
         XCTAssertEqual(keysInFile(results.appendingPathComponent("shard/runs.shard-1-of-2.jsonl")), ["bioD-N20-K2-D16-T16-first10-middle10-last10-gpt2-1-1-4-E4-lr0.01-bw2-ctx32-s1"])
     }
 
