@@ -115,22 +115,7 @@ public final class ResultStore: @unchecked Sendable {
             checkedTail = true
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let fd = open(fileURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw posixError("cannot open for appending") }
-        defer { close(fd) }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != line.count {
-            // Only a full disk or a signal interrupts a regular-file write; finish the line so the
-            // file stays line-aligned, or report.
-            var offset = max(0, written)
-            while offset < line.count {
-                let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw posixError("write failed after \(offset) of \(line.count) bytes") }
-                offset += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw posixError("fsync failed") }
+        try appendLocked(line, to: fileURL)
     }
 
     /// Truncates a partial or corrupted last line (and ends a complete last line that lacks its
@@ -230,6 +215,8 @@ public final class ResultStore: @unchecked Sendable {
         return count
     }
 
+    /// Appends `data` whole with `O_APPEND` and fsyncs. Only a full disk or a signal interrupts a
+    /// regular-file write: the rest is written after it, so the file stays line-aligned, or reported.
     private func appendLocked(_ data: Data, to url: URL) throws {
         guard !data.isEmpty else { return }
         let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
@@ -239,7 +226,7 @@ public final class ResultStore: @unchecked Sendable {
         while offset < data.count {
             let n = data.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw posixError("write to \(url.path) failed") }
+            guard n > 0 else { throw posixError("write to \(url.path) failed after \(offset) of \(data.count) bytes") }
             offset += n
         }
         guard fsync(fd) == 0 else { throw posixError("fsync of \(url.path) failed") }

@@ -484,6 +484,9 @@ struct ScenarioLoader {
         try check("heads", m.heads > 0, "a positive integer")
         try check("width", m.width > 0, "a positive integer")
         try check("width", m.width % m.heads == 0, "a multiple of heads (\(m.heads))")
+        // Rotary embedding rotates pairs of a head's dimensions: an odd head size would trap in
+        // the run (and stop the sweep there on every rerun), so it is the file's error.
+        try check("width", (m.width / m.heads) % 2 == 0, "an even head size (width / heads; width \(m.width) / \(m.heads) heads is odd)")
         // The vocabulary is the dataset's (its words and special tokens); nothing else trains.
         try check("vocabularySize", m.vocabularySize == 0, "0 or no key (the vocabulary is the dataset's)")
         try check("contextLength", m.contextLength >= 2, "an integer of at least 2")

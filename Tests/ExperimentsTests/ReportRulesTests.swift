@@ -14,7 +14,7 @@ final class ReportRulesTests: XCTestCase {
         // Two models of 7,000 and 7,040 parameters, 1,000 and 5,240 bits: a least-squares line
         // through them says 106 bits/param with R² = 1.
         let two = try records("""
-        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 9]}], "training": {"exposures": 100}}
+        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 10]}], "training": {"exposures": 100}}
         """, params: { $0.model.width == 8 ? 7_000 : 7_040 }, bits: { $0.model.width == 8 ? 1_000 : 5_240 })
         let md = Report.markdown(records: two, title: "two")
         XCTAssertTrue(md.contains("| bioD-N100-K6-D256-T256-first40-middle40-last100 · E100 | 2 | 7,000 to 7,040 (1 size) | not enough sizes to fit (1 size) | — | — | not enough sizes to fit (1 size) | — | — |"), md)
@@ -22,14 +22,14 @@ final class ReportRulesTests: XCTestCase {
 
         // Three sizes, but only 1.5× apart.
         let near = try records("""
-        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 9, 10]}], "training": {"exposures": 100}}
-        """, params: { [8: 10_000, 9: 12_000, 10: 15_000][$0.model.width]! }, bits: { Double($0.model.width) * 100 })
+        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 10, 12]}], "training": {"exposures": 100}}
+        """, params: { [8: 10_000, 10: 12_000, 12: 15_000][$0.model.width]! }, bits: { Double($0.model.width) * 100 })
         XCTAssertTrue(Report.markdown(records: near, title: "near").contains("not enough sizes to fit (3 sizes spanning 1.50×)"))
 
         // Three sizes over 4×: bits = 2 · params, fitted exactly.
         let wide = try records("""
-        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 9, 10]}], "training": {"exposures": 100}}
-        """, params: { [8: 10_000, 9: 20_000, 10: 40_000][$0.model.width]! }, bits: { 2 * Double([8: 10_000, 9: 20_000, 10: 40_000][$0.model.width]!) })
+        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": [8, 10, 12]}], "training": {"exposures": 100}}
+        """, params: { [8: 10_000, 10: 20_000, 12: 40_000][$0.model.width]! }, bits: { 2 * Double([8: 10_000, 10: 20_000, 12: 40_000][$0.model.width]!) })
         XCTAssertTrue(Report.markdown(records: wide, title: "wide").contains(
             "| bioD-N100-K6-D256-T256-first40-middle40-last100 · E100 | 3 | 10,000 to 40,000 (3 sizes, 4.00×) | 1.000 | 1.000 | 1.000 | 2.000 | 0 | 1.000 |"))
     }

@@ -186,17 +186,7 @@ final class RunIdentityTests: XCTestCase {
 /// The same rules through the binary: a refused rerun writes nothing (scenario.json included);
 /// `evaluate` speaks the records' vocabulary and refuses options its run cannot honour.
 final class RunIdentityCLITests: XCTestCase {
-    func capacity(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = try capacityBinary()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func capacity(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runCapacity(args) }
 
     func scenarioText(evaluationSeed: Int) -> String {
         """

@@ -208,6 +208,13 @@ final class ScenarioErrorTests: XCTestCase {
         XCTAssertTrue(m.hasPrefix("scenarios/x.json: evaluations: unknown key"), m)
     }
 
+    /// An odd head size used to pass the loader and trap in the rotary table (SIGILL), blocking
+    /// the sweep at that run on every rerun; it is the file's error now.
+    func testAnOddHeadSizeIsTheFilesError() {
+        XCTAssertEqual(scenarioError(#"{"datasets": [\#(bioD("10"))], "models": [{"layers": 2, "heads": 2, "width": 6}], "training": {"exposures": 100}}"#),
+                       "scenarios/x.json: models[0].width: expected an even head size (width / heads; width 6 / 2 heads is odd), found 6")
+    }
+
     func testMissingRequiredKeysAreNamed() {
         XCTAssertEqual(scenarioError(#"{"datasets": [\#(bioD("10"))], "models": [{"layers": 2, "heads": 2}], "training": {"exposures": 100}}"#),
                        "scenarios/x.json: models[0].width: missing required key (expected a positive integer)")
