@@ -65,7 +65,7 @@ public func exportRun(_ record: RunRecord, to path: String) throws -> ExportSumm
     if let s = spec.legacyRunSeed { out += ",\"runSeed\":\(s)" }
     out += ",\"datasetSeed\":\(spec.datasetSeed),\"streamSeed\":\(spec.streamSeed)"
     out += ",\"initSeed\":\(spec.initSeed),\"evaluationSeed\":\(spec.evaluation.seed)"
-    out += ",\"seedStrings\":" + (try json(RunRecord.strings(spec))) + ",\"fingerprint\":" + jsonString(spec.fingerprint)
+    out += ",\"seedStrings\":" + (try json(RunRecord.seedStrings(of: spec))) + ",\"fingerprint\":" + jsonString(spec.fingerprint)
     out += ",\"spec\":" + (try json(spec)) + ",\"model\":" + (try json(model)) + ",\"training\":" + (try json(spec.training))
     out += ",\"vocabulary\":" + (try json(tokenizer.vocabulary))
     out += ",\"endOfText\":\(tokenizer.endOfText),\"domainToken\":\(tokenizer.domainToken)"

@@ -305,11 +305,12 @@ public struct RunRecord: Codable, Hashable, Sendable {
         self.fingerprint = spec.fingerprint
         self.seed = spec.legacyRunSeed
         self.datasetSeed = spec.datasetSeed; self.streamSeed = spec.streamSeed; self.initSeed = spec.initSeed
-        self.seedStrings = Self.strings(spec)
+        self.seedStrings = Self.seedStrings(of: spec)
         self.wallSeconds = wallSeconds; self.finishedAt = isoTime(finishedAt); self.metrics = metrics
     }
 
-    static func strings(_ spec: RunSpec) -> [String: String] {
+    /// A spec's seeds as decimal strings, as records write them in `seedStrings`.
+    public static func seedStrings(of spec: RunSpec) -> [String: String] {
         var s = ["dataset": "\(spec.datasetSeed)", "stream": "\(spec.streamSeed)", "init": "\(spec.initSeed)",
                  "evaluation": "\(spec.evaluation.seed)"]
         if let scenario = spec.scenarioSeed { s["scenario"] = "\(scenario)" }
@@ -342,7 +343,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         datasetSeed = try c.decodeIfPresent(UInt64.self, forKey: .datasetSeed) ?? spec.datasetSeed
         streamSeed = try c.decodeIfPresent(UInt64.self, forKey: .streamSeed) ?? spec.streamSeed
         initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed) ?? spec.initSeed
-        seedStrings = try c.decodeIfPresent([String: String].self, forKey: .seedStrings) ?? Self.strings(spec)
+        seedStrings = try c.decodeIfPresent([String: String].self, forKey: .seedStrings) ?? Self.seedStrings(of: spec)
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         finishedAt = try c.decode(String.self, forKey: .finishedAt)
         metrics = try c.decodeIfPresent(RunMetrics.self, forKey: .metrics)

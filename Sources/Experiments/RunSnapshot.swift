@@ -138,13 +138,6 @@ struct SnapshotError: Error, CustomStringConvertible {
 
 /// How a run finds its snapshot: only the identical spec's is used.
 extension RunExecutor {
-    /// The spec as a snapshot stores it: JSON with sorted keys, so equal specs give equal text.
-    static func canonicalJSON(_ spec: RunSpec) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(spec), as: UTF8.self)
-    }
-
     /// The run's snapshot when it is this spec's and fits its model and loop; else nil, and a
     /// snapshot of another spec (or a damaged one) is deleted with a log line.
     func loadSnapshot(_ url: URL, key: String, specJSON: String, parameterCount: Int, totalSteps: Int, plateauRing: Int,

@@ -136,7 +136,8 @@ public struct RunExecutor: Sendable {
         // Resume from the run's snapshot, if it is this spec's: the stream skips the windows
         // already trained, everything else the loop carries is restored.
         let snapshotURL = snapshotURL(key: spec.key)
-        let specJSON = try Self.canonicalJSON(spec)
+        // The spec as the snapshot stores it (sorted keys: equal specs give equal text).
+        let specJSON = canonicalJSON(spec)
         var startStep = 0
         var before = (trainSeconds: 0.0, wallSeconds: 0.0)      // spent by earlier sessions
         if let url = snapshotURL, let snap = loadSnapshot(url, key: spec.key, specJSON: specJSON, parameterCount: model.layout.count,

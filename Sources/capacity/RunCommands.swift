@@ -233,7 +233,7 @@ struct EvaluateOutput: Encodable {
 
     init(spec: RunSpec, steps: Int, evaluation e: Evaluation, params: ParameterCount) {
         key = spec.key; scenario = spec.scenario; fingerprint = spec.fingerprint
-        seedStrings = RunRecord(spec: spec, failure: "", wallSeconds: 0).seedStrings
+        seedStrings = RunRecord.seedStrings(of: spec)
         self.steps = steps; evaluation = e.description; peopleScored = e.peopleScored
         paramsPaper = params.paper; paramsTotal = params.total
         p1Nats = spec.dataset.hasNames ? e.p1Nats : nil
