@@ -1,4 +1,6 @@
 /// Softmax cross-entropy over the vocabulary, in nats. A target of −1 marks an ignored position.
+/// One row's forward and backward are written once (`crossEntropyRow…`); the batch functions
+/// only schedule rows, so every entry point gives the same bits.
 
 /// losses[r] = logSumExp(logits[r]) − logits[r, target[r]] (nats); lse[r] kept for the backward.
 /// logits: [rows × vocab]; targets, losses, lse: [rows].
@@ -7,20 +9,9 @@ public func crossEntropyForward(logits: UnsafePointer<Float>, targets: UnsafePoi
                                 rows: Int, vocab: Int, threads: Int = 1) {
     parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
                 (logits: logits, targets: targets, losses: losses, lse: lse, rows: rows, vocab: vocab)) { a, chunk in
-        let (logits, targets, losses, lse, rows, vocab) = (a.logits, a.targets, a.losses, a.lse, a.rows, a.vocab)
-        for r in chunkRange(chunk, of: reductionChunks, count: rows) {
-            let lr = logits + r * vocab
-            let mx = largestElement(lr, count: vocab)
-            let m8 = SIMD8<Float>(repeating: mx)
-            var s8 = SIMD8<Float>(repeating: 0)
-            var c = 0
-            while c + 8 <= vocab { s8 += exp8(load8(lr + c) - m8); c += 8 }
-            var s = s8.sum()
-            while c < vocab { s += expScalar(lr[c] - mx); c += 1 }
-            let l = mx + _logf(s)
-            lse[r] = l
-            let t = Int(targets[r])
-            losses[r] = t < 0 ? 0 : l - lr[t]
+        for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
+            crossEntropyRowForward(a.logits + r * a.vocab, target: Int(a.targets[r]), vocab: a.vocab,
+                                   loss: a.losses + r, lse: a.lse + r)
         }
     }
 }
@@ -34,22 +25,60 @@ public func crossEntropyBackward(dlogits: UnsafeMutablePointer<Float>, logits: U
     parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
                 (dlogits: dlogits, logits: logits, targets: targets, lse: lse, scale: scale,
                  rows: rows, vocab: vocab)) { a, chunk in
-        let (dlogits, logits, targets, lse, scale, rows, vocab) =
-            (a.dlogits, a.logits, a.targets, a.lse, a.scale, a.rows, a.vocab)
-        for r in chunkRange(chunk, of: reductionChunks, count: rows) {
-            let lr = logits + r * vocab, dr = dlogits + r * vocab
-            let t = Int(targets[r])
-            if t < 0 {
-                for c in 0..<vocab { dr[c] = 0 }
-                continue
-            }
-            let l8 = SIMD8<Float>(repeating: lse[r]), s8 = SIMD8<Float>(repeating: scale)
-            var c = 0
-            while c + 8 <= vocab { store8(exp8(load8(lr + c) - l8) * s8, dr + c); c += 8 }
-            while c < vocab { dr[c] = expScalar(lr[c] - lse[r]) * scale; c += 1 }
-            dr[t] -= scale
+        for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
+            crossEntropyRowBackward(a.dlogits + r * a.vocab, logits: a.logits + r * a.vocab, target: Int(a.targets[r]),
+                                    lse: a.lse[r], scale: a.scale, vocab: a.vocab)
         }
     }
+}
+
+/// Both at once, row by row while the row is in L1 (training's fused head): losses and lse as
+/// `crossEntropyForward`, then logits overwritten by `crossEntropyBackward`'s dlogits.
+public func crossEntropyForwardBackward(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
+                                        losses: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                                        scale: Float, rows: Int, vocab: Int, threads: Int = 1) {
+    parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
+                (logits: logits, targets: targets, losses: losses, lse: lse, scale: scale,
+                 rows: rows, vocab: vocab)) { a, chunk in
+        for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
+            let row = a.logits + r * a.vocab, t = Int(a.targets[r])
+            crossEntropyRowForward(row, target: t, vocab: a.vocab, loss: a.losses + r, lse: a.lse + r)
+            crossEntropyRowBackward(row, logits: row, target: t, lse: a.lse[r], scale: a.scale, vocab: a.vocab)
+        }
+    }
+}
+
+/// One row [vocab]: lse = max + log Σ exp(x − max) (eight lanes, then their sum, then the tail),
+/// loss = lse − x[target] (0 when target < 0).
+@inline(__always)
+private func crossEntropyRowForward(_ lr: UnsafePointer<Float>, target t: Int, vocab: Int,
+                                    loss: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+    let mx = largestElement(lr, count: vocab)
+    let m8 = SIMD8<Float>(repeating: mx)
+    var s8 = SIMD8<Float>(repeating: 0)
+    var c = 0
+    while c + 8 <= vocab { s8 += exp8(load8(lr + c) - m8); c += 8 }
+    var s = s8.sum()
+    while c < vocab { s += expScalar(lr[c] - mx); c += 1 }
+    let l = mx + _logf(s)
+    lse.pointee = l
+    loss.pointee = t < 0 ? 0 : l - lr[t]
+}
+
+/// One row's gradient: dr = scale · (exp(x − lse) − onehot(target)); 0 when target < 0.
+/// dr may alias lr.
+@inline(__always)
+private func crossEntropyRowBackward(_ dr: UnsafeMutablePointer<Float>, logits lr: UnsafePointer<Float>, target t: Int,
+                                     lse: Float, scale: Float, vocab: Int) {
+    if t < 0 {
+        for c in 0..<vocab { dr[c] = 0 }
+        return
+    }
+    let l8 = SIMD8<Float>(repeating: lse), s8 = SIMD8<Float>(repeating: scale)
+    var c = 0
+    while c + 8 <= vocab { store8(exp8(load8(lr + c) - l8) * s8, dr + c); c += 8 }
+    while c < vocab { dr[c] = expScalar(lr[c] - lse) * scale; c += 1 }
+    dr[t] -= scale
 }
 
 #if canImport(Glibc)

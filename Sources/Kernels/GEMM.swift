@@ -62,7 +62,7 @@ private struct GEMMOperands {
     var a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int
     var b: UnsafePointer<Float>, bKStride: Int, bColStride: Int
     var c: UnsafeMutablePointer<Float>, ldc: Int
-    var k: Int, accumulate: Bool
+    var n: Int, k: Int, accumulate: Bool
 }
 
 /// C (+)= op(A)·op(B) for `layout` (see `GEMMLayout`); `threads` caps the workers, and small
@@ -82,7 +82,7 @@ func gemm<T: GEMMTile>(_ tile: T.Type, _ layout: GEMMLayout, m: Int, n: Int, k: 
                        a: UnsafePointer<Float>, lda: Int,
                        b: UnsafePointer<Float>, ldb: Int,
                        c: UnsafeMutablePointer<Float>, ldc: Int,
-                       accumulate: Bool, threads: Int = 1) {
+                       accumulate: Bool, threads: Int = 1, packedB: UnsafePointer<Float>? = nil) {
     if m <= 0 || n <= 0 { return }
     if k <= 0 {
         if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
@@ -91,11 +91,11 @@ func gemm<T: GEMMTile>(_ tile: T.Type, _ layout: GEMMLayout, m: Int, n: Int, k: 
     let ops: GEMMOperands
     switch layout {
     case .nn: ops = GEMMOperands(a: a, aRowStride: lda, aKStride: 1, b: b, bKStride: ldb, bColStride: 1,
-                                 c: c, ldc: ldc, k: k, accumulate: accumulate)
+                                 c: c, ldc: ldc, n: n, k: k, accumulate: accumulate)
     case .nt: ops = GEMMOperands(a: a, aRowStride: lda, aKStride: 1, b: b, bKStride: 1, bColStride: ldb,
-                                 c: c, ldc: ldc, k: k, accumulate: accumulate)
+                                 c: c, ldc: ldc, n: n, k: k, accumulate: accumulate)
     case .tn: ops = GEMMOperands(a: a, aRowStride: 1, aKStride: lda, b: b, bKStride: ldb, bColStride: 1,
-                                 c: c, ldc: ldc, k: k, accumulate: accumulate)
+                                 c: c, ldc: ldc, n: n, k: k, accumulate: accumulate)
     }
 
     // Split C into `workers` slabs along whichever dimension has more register tiles, on tile
@@ -106,23 +106,71 @@ func gemm<T: GEMMTile>(_ tile: T.Type, _ layout: GEMMLayout, m: Int, n: Int, k: 
     workers = max(1, min(workers, max(mTiles, nTiles)))
     let splitRows = mTiles >= nTiles
     if workers == 1 {
-        gemmSlab(T.self, ops, rows: 0..<m, cols: 0..<n, workspace: gemmWorkspace())
+        gemmSlab(T.self, ops, rows: 0..<m, cols: 0..<n, workspace: gemmWorkspace(), packedB: packedB)
         return
     }
-    let job = (ops: ops, m: m, n: n, workers: workers, mTiles: mTiles, nTiles: nTiles, splitRows: splitRows)
+    let job = (ops: ops, m: m, n: n, workers: workers, mTiles: mTiles, nTiles: nTiles, splitRows: splitRows,
+               packedB: packedB)
     parallelFor(workers, threads: workers, job) { job, w in
         let workspace = gemmWorkspace()
         if job.splitRows {
             let tiles = chunkRange(w, of: job.workers, count: job.mTiles)
             gemmSlab(T.self, job.ops, rows: (tiles.lowerBound * T.mr)..<min(job.m, tiles.upperBound * T.mr),
-                     cols: 0..<job.n, workspace: workspace)
+                     cols: 0..<job.n, workspace: workspace, packedB: job.packedB)
         } else {
             let tiles = chunkRange(w, of: job.workers, count: job.nTiles)
             gemmSlab(T.self, job.ops, rows: 0..<job.m,
                      cols: (tiles.lowerBound * T.nr)..<min(job.n, tiles.upperBound * T.nr),
-                     workspace: workspace)
+                     workspace: workspace, packedB: job.packedB)
         }
     }
+}
+
+// MARK: - B packed once, for products that share it
+
+/// Floats `gemmPackB` writes for op(B) with n columns and k steps: every NR-column panel of
+/// every k block, the last panel zero-padded.
+public func gemmPackedBCount(n: Int, k: Int) -> Int { gemmPackedBCount(GEMMHostTile.self, n: n, k: k) }
+
+func gemmPackedBCount<T: GEMMTile>(_: T.Type, n: Int, k: Int) -> Int { (n + T.nr - 1) / T.nr * T.nr * max(k, 0) }
+
+/// Packs all of op(B) for `layout` (B as `gemm` takes it: n columns of C, k steps) into the
+/// panels `gemm` would pack block by block, so products that share one B (the output head's
+/// weights, once per row block of a step) pack it once and call `gemm(_:m:n:k:a:lda:packedB:…)`.
+/// The sums are the same FMA chains, so the results are bit-identical to packing per call.
+/// packed: [gemmPackedBCount(n:k:)]; the k block at step pc starts at panels·NR·pc and holds its
+/// panels [kc][NR] one after another, with the k blocks `gemm` itself picks for this k.
+public func gemmPackB(_ layout: GEMMLayout, n: Int, k: Int, b: UnsafePointer<Float>, ldb: Int,
+                      into packed: UnsafeMutablePointer<Float>) {
+    gemmPackB(GEMMHostTile.self, layout, n: n, k: k, b: b, ldb: ldb, into: packed)
+}
+
+func gemmPackB<T: GEMMTile>(_: T.Type, _ layout: GEMMLayout, n: Int, k: Int, b: UnsafePointer<Float>, ldb: Int,
+                            into packed: UnsafeMutablePointer<Float>) {
+    guard n > 0, k > 0 else { return }
+    let (kStride, colStride) = layout == .nt ? (1, ldb) : (ldb, 1)
+    let kcMax = balancedBlock(k, max: T.kc, multiple: 1), panels = (n + T.nr - 1) / T.nr
+    var pc = 0
+    while pc < k {
+        let kc = min(kcMax, k - pc)
+        gemmPack(b + pc * kStride, laneStride: colStride, kStride: kStride, lanes: n, kc: kc, width: T.nr,
+                 into: packed + gemmPackedBOffset(panels: panels, nr: T.nr, pc: pc, jc: 0, kc: kc))
+        pc += kc
+    }
+}
+
+/// Where the k block at step pc, column jc (a multiple of nr) starts in a `gemmPackB` buffer.
+@inline(__always)
+private func gemmPackedBOffset(panels: Int, nr: Int, pc: Int, jc: Int, kc: Int) -> Int {
+    panels * nr * pc + jc * kc
+}
+
+/// `gemm` with B already packed by `gemmPackB` for the same layout, n and k.
+public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                 packedB: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                 accumulate: Bool, threads: Int = 1) {
+    gemm(GEMMHostTile.self, layout, m: m, n: n, k: k, a: a, lda: lda, b: packedB, ldb: 0, c: c, ldc: ldc,
+         accumulate: accumulate, threads: threads, packedB: packedB)
 }
 
 /// Splits `count` into ceil(count/maxBlock) near-equal blocks, each rounded up to a multiple
@@ -136,12 +184,14 @@ private func balancedBlock(_ count: Int, max maxBlock: Int, multiple: Int) -> In
 
 /// Computes C[rows, cols] with one worker's buffers. Every element's sum runs over k blocks in
 /// increasing order and within a block in increasing p (one FMA chain), whatever the slab.
+/// With `packedB` (all of B packed by `gemmPackB`), the B blocks are read from there instead.
 private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<Int>, cols: Range<Int>,
-                                   workspace: UnsafeMutablePointer<Float>) {
+                                   workspace: UnsafeMutablePointer<Float>, packedB: UnsafePointer<Float>?) {
     if rows.isEmpty || cols.isEmpty { return }
     let aPack = workspace                          // [mc/MR][kc][MR]
-    let bPack = workspace + gemmAPackCount(T.self) // [nc/NR][kc][NR]
-    let edge = bPack + gemmBPackCount(T.self)      // [MR][NR]
+    let bWorkspace = workspace + gemmAPackCount(T.self) // [nc/NR][kc][NR]
+    let edge = bWorkspace + gemmBPackCount(T.self) // [MR][NR]
+    let allPanels = (ops.n + T.nr - 1) / T.nr
     let k = ops.k
     let kcMax = balancedBlock(k, max: T.kc, multiple: 1)
     let mcMax = balancedBlock(rows.count, max: T.mc, multiple: T.mr)
@@ -154,8 +204,14 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
         while pc < k {
             let kc = min(kcMax, k - pc)
             let loadC = ops.accumulate || pc > 0
-            gemmPack(ops.b + pc * ops.bKStride + jc * ops.bColStride, laneStride: ops.bColStride,
-                     kStride: ops.bKStride, lanes: nc, kc: kc, width: T.nr, into: bPack)
+            let bPack: UnsafePointer<Float>
+            if let packedB {
+                bPack = packedB + gemmPackedBOffset(panels: allPanels, nr: T.nr, pc: pc, jc: jc, kc: kc)
+            } else {
+                gemmPack(ops.b + pc * ops.bKStride + jc * ops.bColStride, laneStride: ops.bColStride,
+                         kStride: ops.bKStride, lanes: nc, kc: kc, width: T.nr, into: bWorkspace)
+                bPack = UnsafePointer(bWorkspace)
+            }
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(mcMax, rows.upperBound - ic)

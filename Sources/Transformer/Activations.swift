@@ -65,6 +65,12 @@ final class BackwardScratch {
     let dqkv: UnsafeMutablePointer<Float>     // [BT × 3C]
     let datt: UnsafeMutablePointer<Float>     // [B × H × T × T]
     let mlp: MLPScratch
+    /// The fused head (`GPT.forwardBackward`): rows per block, sized so a block's logits (about
+    /// 128 KiB) stay in L2 beside the packed weights; a multiple of every GEMM tile's rows.
+    let headRows: Int
+    let dlogits: UnsafeMutablePointer<Float>          // [headRows × V] a block's logits, then their gradient
+    let headForPacked: UnsafeMutablePointer<Float>    // head packed as B of x·headᵀ (gemmPackB .nt)
+    let headBackPacked: UnsafeMutablePointer<Float>   // head packed as B of dlogits·head (gemmPackB .nn)
 
     convenience init(config c: ModelConfig, batch: Int) {
         let sizing = Arena()
@@ -79,6 +85,11 @@ final class BackwardScratch {
         dres = arena.take(BT * C); dln = arena.take(BT * C); datty = arena.take(BT * C)
         dqkv = arena.take(BT * 3 * C); datt = arena.take(attFloats)
         mlp = MLPScratch(arena: arena, config: c, rows: BT)
+        let V = max(c.vocabularySize, 1)
+        headRows = min(BT, max(12, 32_768 / V / 12 * 12))
+        dlogits = arena.take(headRows * V)
+        headForPacked = arena.take(gemmPackedBCount(n: V, k: C))
+        headBackPacked = arena.take(gemmPackedBCount(n: C, k: V))
     }
 }
 

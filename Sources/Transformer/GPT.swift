@@ -71,12 +71,71 @@ public final class GPT {
     @discardableResult
     public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int, seqLen: Int? = nil,
                         training: Bool = false) -> Float {
+        forwardTrunk(inputs: inputs, targets: targets, batch: B, seqLen: seqLen, training: training)
+        let C = config.width, V = config.vocabularySize, BT = batch * self.seqLen, th = threads
+        // logits = lnf · headᵀ: [BT × V] (head = wte when tied)
+        linearForward(y: acts.logits, x: acts.lnf, weight: params.pointer + layout.head, bias: nil, rows: BT,
+                      inFeatures: C, outFeatures: V, accumulate: false, threads: th)
+        crossEntropyForward(logits: acts.logits, targets: targets, losses: acts.losses, lse: acts.lse,
+                            rows: BT, vocab: V, threads: th)
+        return meanLoss()
+    }
+
+    /// One training step's forward and backward (the same bits as `forward(training: true)` then
+    /// `backward()`), with the output head fused to the cross-entropy: rows go in blocks of
+    /// `scratch.headRows`, each block's logits made, scored and turned into their gradient while
+    /// they sit in L2, so the [BT × V] logits never go to memory. The head's weights are packed
+    /// once per step for both of its products. Returns the mean loss in nats/token; `logits` is
+    /// not filled (only `positionLosses`).
+    @discardableResult
+    public func forwardBackward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int) -> Float {
+        forwardTrunk(inputs: inputs, targets: targets, batch: B, seqLen: nil, training: true)
+        let C = config.width, V = config.vocabularySize, BT = B * seqLen, th = threads
+        let p = params.pointer, g = grads.pointer, a = acts, s = scratch
+        var counted = 0
+        for i in 0..<BT where targets[i] >= 0 { counted += 1 }
+        let scale: Float = counted > 0 ? 1 / Float(counted) : 0
+        let head = p + layout.head, dhead = g + layout.head
+        gemmPackB(.nt, n: V, k: C, b: head, ldb: C, into: s.headForPacked)    // logits = x · headᵀ
+        gemmPackB(.nn, n: C, k: V, b: head, ldb: C, into: s.headBackPacked)   // dx = dlogits · head
+        for r0 in stride(from: 0, to: BT, by: s.headRows) {
+            let rows = min(s.headRows, BT - r0)
+            let x = a.lnf + r0 * C, dlogits = s.dlogits                        // [rows × C], [rows × V]
+            gemm(.nt, m: rows, n: V, k: C, a: x, lda: C, packedB: s.headForPacked, c: dlogits, ldc: V,
+                 accumulate: false, threads: th)
+            crossEntropyForwardBackward(logits: dlogits, targets: targets + r0, losses: a.losses + r0,
+                                        lse: a.lse + r0, scale: scale, rows: rows, vocab: V, threads: th)
+            gemm(.nn, m: rows, n: C, k: V, a: dlogits, lda: V, packedB: s.headBackPacked, c: s.dln + r0 * C,
+                 ldc: C, accumulate: false, threads: th)
+            // dhead += dlogitsᵀ · x: each element's FMA chain runs over the rows in order, block
+            // after block, as one product over all BT rows would.
+            gemm(.tn, m: V, n: C, k: rows, a: dlogits, lda: V, b: x, ldb: C, c: dhead, ldc: C,
+                 accumulate: true, threads: th)
+        }
+        backwardTrunk()
+        return meanLoss()
+    }
+
+    /// Mean of the last pass's per-position losses over scored positions (nats/token), summed
+    /// in position order in Double; sets `countedTargets`.
+    private func meanLoss() -> Float {
+        var total: Double = 0
+        var counted = 0
+        let BT = batch * seqLen
+        for i in 0..<BT where acts.targets[i] >= 0 { total += Double(acts.losses[i]); counted += 1 }
+        countedTargets = counted
+        return counted > 0 ? Float(total / Double(counted)) : 0
+    }
+
+    /// Embedding, blocks and final LayerNorm: fills `acts` up to `acts.lnf` [BT × C].
+    private func forwardTrunk(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int, seqLen: Int?,
+                              training: Bool) {
         let T = seqLen ?? config.contextLength
         precondition(T >= 1 && T <= config.contextLength && B * T <= maxBatch * config.contextLength,
                      "batch \(B) × \(T) tokens exceeds the model's buffers")
         batch = B
         self.seqLen = T
-        let C = config.width, V = config.vocabularySize, BT = B * T, th = threads
+        let C = config.width, BT = B * T, th = threads
         let p = params.pointer, a = acts
         let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
         a.inputs.update(from: inputs, count: BT)
@@ -109,16 +168,6 @@ public final class GPT {
         }
         auxiliaryLoss = aux
         layout.lnf.forward(p, x: x, y: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, rows: BT, width: C, threads: th)
-        // logits = lnf · headᵀ: [BT × V] (head = wte when tied)
-        linearForward(y: a.logits, x: a.lnf, weight: p + layout.head, bias: nil, rows: BT, inFeatures: C,
-                      outFeatures: V, accumulate: false, threads: th)
-        crossEntropyForward(logits: a.logits, targets: targets, losses: a.losses, lse: a.lse,
-                            rows: BT, vocab: V, threads: th)
-        var total: Double = 0
-        var counted = 0
-        for i in 0..<BT where targets[i] >= 0 { total += Double(a.losses[i]); counted += 1 }
-        countedTargets = counted
-        return counted > 0 ? Float(total / Double(counted)) : 0
     }
 
     /// Per-position cross-entropy of the last forward pass, nats: [B × T] (0 where not scored).
@@ -132,16 +181,24 @@ public final class GPT {
     /// load-balancing loss `auxiliaryLoss`), accumulated into `grads` (call `zeroGrads` first).
     /// Overwrites the logits with their gradient.
     public func backward() {
-        let B = batch, T = seqLen, C = config.width, V = config.vocabularySize, BT = B * T, th = threads
-        let p = params.pointer, g = grads.pointer, a = acts, s = scratch
-        let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
-
+        let C = config.width, V = config.vocabularySize, BT = batch * seqLen, th = threads
+        let a = acts, s = scratch
         let scale: Float = countedTargets > 0 ? 1 / Float(countedTargets) : 0
         crossEntropyBackward(dlogits: a.logits, logits: a.logits, targets: a.targets, lse: a.lse,
                              scale: scale, rows: BT, vocab: V, threads: th)
         // Head: dhead += dlogitsᵀ · lnf; dlnf = dlogits · head.
-        linearBackward(dx: s.dln, dy: a.logits, x: a.lnf, weight: p + layout.head, dweight: g + layout.head,
-                       dbias: nil, rows: BT, inFeatures: C, outFeatures: V, threads: th)
+        linearBackward(dx: s.dln, dy: a.logits, x: a.lnf, weight: params.pointer + layout.head,
+                       dweight: grads.pointer + layout.head, dbias: nil, rows: BT, inFeatures: C, outFeatures: V,
+                       threads: th)
+        backwardTrunk()
+    }
+
+    /// From ∂loss/∂lnf in `scratch.dln` [BT × C] back through the final LayerNorm, the blocks and
+    /// the embedding, accumulating into `grads`.
+    private func backwardTrunk() {
+        let B = batch, T = seqLen, C = config.width, BT = B * T, th = threads
+        let p = params.pointer, g = grads.pointer, a = acts, s = scratch
+        let attention = Attention(batch: B, seqLen: T, heads: config.heads, width: C)
         s.dres.update(repeating: 0, count: BT * C)
         let lastOut = config.layers > 0 ? a.layers[config.layers - 1].res3 : a.encoded
         layout.lnf.backward(p, g, dx: s.dres, dy: s.dln, x: lastOut, mean: a.lnfMean, rstd: a.lnfRstd,

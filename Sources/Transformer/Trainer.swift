@@ -23,8 +23,7 @@ public final class Trainer {
     @discardableResult
     public func step(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch: Int) -> Float {
         model.zeroGrads()
-        let loss = model.forward(inputs: inputs, targets: targets, batch: batch, training: true)
-        model.backward()
+        let loss = model.forwardBackward(inputs: inputs, targets: targets, batch: batch)
         clipGradients(model.grads, maxNorm: training.gradientClip, threads: model.threads)
         optimizer.update(params: model.params, grads: model.grads,
                          learningRate: schedule.rate(at: stepsDone), threads: model.threads)

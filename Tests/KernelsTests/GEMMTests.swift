@@ -166,6 +166,50 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// B packed once (`gemmPackB`) gives the bits of packing per call, in both tile shapes and
+    /// every layout: k over several blocks of both (KC 256 and 128), n over two B blocks and a
+    /// ragged last panel, one and two threads (split by rows and by columns).
+    func testPrepackedBGivesTheBitsOfOneFMAChainPerElement() {
+        func check<T: GEMMTile>(_ tile: T.Type, _ problem: Problem, accumulate: Bool, threads: Int) -> [UInt32] {
+            let count = gemmPackedBCount(T.self, n: problem.n, k: problem.k)
+            var packed = [Float](repeating: .nan, count: count)
+            var out = problem.c
+            problem.b.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { packed in
+                    gemmPackB(T.self, problem.layout, n: problem.n, k: problem.k, b: b.baseAddress!, ldb: problem.ldb,
+                              into: packed.baseAddress!)
+                }
+            }
+            XCTAssertFalse(packed.contains { $0.isNaN }, "every packed float is written")
+            problem.a.withUnsafeBufferPointer { a in
+                packed.withUnsafeBufferPointer { packed in
+                    out.withUnsafeMutableBufferPointer { c in
+                        gemm(T.self, problem.layout, m: problem.m, n: problem.n, k: problem.k, a: a.baseAddress!,
+                             lda: problem.lda, b: packed.baseAddress!, ldb: 0, c: c.baseAddress!, ldc: problem.ldc,
+                             accumulate: accumulate, threads: threads, packedB: packed.baseAddress!)
+                    }
+                }
+            }
+            return out.map(\.bitPattern)
+        }
+        let sizes = [(13, 443, 8), (72, 16, 443), (300, 70, 600), (10, 1030, 20), (520, 40, 300), (7, 5, 3)]
+        for layout in [GEMMLayout.nn, .nt, .tn] {
+            for (index, (m, n, k)) in sizes.enumerated() {
+                let problem = Problem(layout, m: m, n: n, k: k, pad: 2, seed: UInt64(300 + index))
+                for accumulate in [false, true] {
+                    let chain = problem.fmaChain(accumulate: accumulate).map(\.bitPattern)
+                    for threads in [1, 2] {
+                        let label = "\(layout) \(m)×\(n)×\(k) accumulate \(accumulate), \(threads) thread(s)"
+                        XCTAssertEqual(check(GEMMTile256.self, problem, accumulate: accumulate, threads: threads), chain,
+                                       "256-bit " + label)
+                        XCTAssertEqual(check(GEMMTile512.self, problem, accumulate: accumulate, threads: threads), chain,
+                                       "512-bit " + label)
+                    }
+                }
+            }
+        }
+    }
+
     /// k = 0 is an empty sum: C is zeroed, or left alone when accumulating.
     func testEmptyInnerDimensionZeroesOrKeepsC() {
         for accumulate in [false, true] {
