@@ -10,7 +10,8 @@ import Glibc
 /// order and the result is bit-identical for any thread count.
 ///
 /// Structure (BLIS-style): for each NC-column block of C and KC-step block of k, pack B into
-/// NR-column panels (GEMMPack.swift); for each MC-row block, pack A into MR-row panels, or let
+/// NR-column panels (GEMMPack.swift), or read it in place where its rows are short and
+/// contiguous (`gemmShouldReadBInPlace`), or take it prepacked (`gemmPackB`); for each MC-row block, pack A into MR-row panels, or let
 /// the kernel read rows of A in place where that measured faster (`gemmShouldPackA`); then run
 /// the tile shape's micro-kernel (GEMMMicroKernel.swift) over every tile of the block. Strides
 /// absorb the layout, so the kernel is layout-free.
@@ -195,6 +196,7 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
     let k = ops.k
     let kcMax = balancedBlock(k, max: T.kc, multiple: 1)
     let mcMax = balancedBlock(rows.count, max: T.mc, multiple: T.mr)
+    let bInPlace = packedB == nil && gemmShouldReadBInPlace(T.self, ops)
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -204,13 +206,18 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
         while pc < k {
             let kc = min(kcMax, k - pc)
             let loadC = ops.accumulate || pc > 0
-            let bPack: UnsafePointer<Float>
+            // B's column panel jr (relative to jc) starts at b + jr·bPanelStep, rows bStride apart.
+            let b: UnsafePointer<Float>, bStride: Int, bPanelStep: Int
             if let packedB {
-                bPack = packedB + gemmPackedBOffset(panels: allPanels, nr: T.nr, pc: pc, jc: jc, kc: kc)
+                b = packedB + gemmPackedBOffset(panels: allPanels, nr: T.nr, pc: pc, jc: jc, kc: kc)
+                (bStride, bPanelStep) = (T.nr, kc)
+            } else if bInPlace {
+                b = ops.b + pc * ops.bKStride + jc
+                (bStride, bPanelStep) = (ops.bKStride, 1)
             } else {
                 gemmPack(ops.b + pc * ops.bKStride + jc * ops.bColStride, laneStride: ops.bColStride,
                          kStride: ops.bKStride, lanes: nc, kc: kc, width: T.nr, into: bWorkspace)
-                bPack = UnsafePointer(bWorkspace)
+                (b, bStride, bPanelStep) = (UnsafePointer(bWorkspace), T.nr, kc)
             }
             var ic = rows.lowerBound
             while ic < rows.upperBound {
@@ -230,7 +237,7 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
                     gemmPack(a + full * ops.aRowStride, laneStride: ops.aRowStride, kStride: ops.aKStride,
                              lanes: mc - full, kc: kc, width: T.mr, into: aPack)
                 }
-                gemmMacroKernel(T.self, mc: mc, nc: nc, kc: kc, a: panels, bPack: bPack,
+                gemmMacroKernel(T.self, mc: mc, nc: nc, kc: kc, a: panels, b: b, bStride: bStride, bPanelStep: bPanelStep,
                                 c: ops.c + ic * ops.ldc + jc, ldc: ops.ldc, loadC: loadC, edge: edge)
                 ic += mc
             }
@@ -259,6 +266,17 @@ private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int, nr: Int) -> Bool {
     aKStride >= 512 && kc >= 48 && nc > nr
 }
 
+/// Whether the kernel may read B's rows where they are instead of packed panels: B's columns
+/// contiguous (B of .nn/.tn), every panel's valid columns exactly a kernel width (so no read
+/// runs past a row: n a multiple of 8 on the 256-bit tile) and rows close together, so a
+/// panel's kc rows stay in L1 like a packed one. The narrow products of small widths (n = C
+/// or a head size of 8-64) then skip a copy as large as their arithmetic.
+@inline(__always)
+private func gemmShouldReadBInPlace<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands) -> Bool {
+    let last = ops.n % T.nr
+    return ops.bColStride == 1 && (last == 0 || T.width(covering: last) == last) && ops.bKStride <= 128
+}
+
 /// Where the micro-kernel finds the A rows of an MC block: panel q (rows q·MR ..< q·MR+MR) starts
 /// at base + q·panelStride, element (r, p) of a panel at r·rowStride + p·kStride. Rows past
 /// `fullRows` (a ragged last panel) are read from `ragged`, packed [kc][MR] and zero-padded.
@@ -272,14 +290,15 @@ private struct GEMMAPanels {
 /// go through `edge` (an MR×NR scratch tile) so the kernel always writes a full tile.
 @inline(__always)
 private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, a: GEMMAPanels,
-                                          bPack: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                          b: UnsafePointer<Float>, bStride: Int, bPanelStep: Int,
+                                          c: UnsafeMutablePointer<Float>,
                                           ldc: Int, loadC: Bool, edge: UnsafeMutablePointer<Float>) {
     var jr = 0
     while jr < nc {
         let nr = min(T.nr, nc - jr)
         // A panel's last columns (n = 8, 24, …) take a narrower kernel: fewer FMAs.
         let width = T.width(covering: nr)
-        let bp = bPack + jr * kc
+        let bp = b + jr * bPanelStep
         var ir = 0
         while ir < mc {
             let mr = min(T.mr, mc - ir)
@@ -288,12 +307,14 @@ private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, 
             let rs = full ? a.rowStride : 1, ks = full ? a.kStride : T.mr
             let tile = c + ir * ldc + jr
             if mr == T.mr && nr == width {
-                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, c: tile, ldc: ldc, loadC: loadC)
+                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: tile,
+                         ldc: ldc, loadC: loadC)
             } else {
                 if loadC {
                     for i in 0..<mr { for j in 0..<nr { edge[i * T.nr + j] = tile[i * ldc + j] } }
                 }
-                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, c: edge, ldc: T.nr, loadC: loadC)
+                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: edge,
+                         ldc: T.nr, loadC: loadC)
                 for i in 0..<mr { for j in 0..<nr { tile[i * ldc + j] = edge[i * T.nr + j] } }
             }
             ir += T.mr

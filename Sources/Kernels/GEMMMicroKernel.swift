@@ -25,9 +25,10 @@ protocol GEMMTile {
     /// The narrowest kernel width (≤ nr) that covers `columns` valid columns of a panel, so tiny
     /// widths do not pay for a whole panel of FMAs.
     static func width(covering columns: Int) -> Int
-    /// C[0..<mr, 0..<width] (+)= A·Bp, `width` one of those `width(covering:)` returns.
+    /// C[0..<mr, 0..<width] (+)= A·B, `width` one of those `width(covering:)` returns; B element
+    /// (p, j) at bp[p·bStride + j] (a packed panel: bStride = nr; rows of B in place: ldb).
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
-                       bp: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool)
+                       bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool)
 }
 
 /// 256-bit vectors (AVX2, and NEON as two halves): 6×16 = 12 accumulators + 2 B vectors + 1
@@ -46,11 +47,11 @@ enum GEMMTile256: GEMMTile {
     @inline(__always) static func width(covering columns: Int) -> Int { columns <= 8 ? 8 : 16 }
     @inline(__always)
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
-                       bp: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
+                       bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
         if width == 8 {
-            gemmKernel6x8(kc, a, aRowStride, aKStride, bp, c, ldc, loadC)
+            gemmKernel6x8(kc, a, aRowStride, aKStride, bp, bStride, c, ldc, loadC)
         } else {
-            gemmKernel6x16(kc, a, aRowStride, aKStride, bp, c, ldc, loadC)
+            gemmKernel6x16(kc, a, aRowStride, aKStride, bp, bStride, c, ldc, loadC)
         }
     }
 }
@@ -69,11 +70,11 @@ enum GEMMTile512: GEMMTile {
     @inline(__always) static func width(covering columns: Int) -> Int { columns <= 8 ? 8 : columns <= 16 ? 16 : 32 }
     @inline(__always)
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
-                       bp: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
+                       bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
         switch width {
-        case 8: gemmKernel12x8(kc, a, aRowStride, aKStride, bp, c, ldc, loadC)
-        case 16: gemmKernel12x16(kc, a, aRowStride, aKStride, bp, c, ldc, loadC)
-        default: gemmKernel12x32(kc, a, aRowStride, aKStride, bp, c, ldc, loadC)
+        case 8: gemmKernel12x8(kc, a, aRowStride, aKStride, bp, bStride, c, ldc, loadC)
+        case 16: gemmKernel12x16(kc, a, aRowStride, aKStride, bp, bStride, c, ldc, loadC)
+        default: gemmKernel12x32(kc, a, aRowStride, aKStride, bp, bStride, c, ldc, loadC)
         }
     }
 }
@@ -92,39 +93,39 @@ typealias V8 = SIMD8<Float>
 typealias V16 = SIMD16<Float>
 
 @inline(never) func gemmKernel6x8(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ks: Int,
-                                  _ bp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
-    gemmMicroKernel(V8.self, twoVectors: false, groups: 1, panelWidth: 16, kc: kc, a: a, rs: rs, ks: ks, bp: bp, c: c, ldc: ldc, loadC: loadC)
+                                  _ bp: UnsafePointer<Float>, _ bs: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
+    gemmMicroKernel(V8.self, twoVectors: false, groups: 1, kc: kc, a: a, rs: rs, ks: ks, bp: bp, bs: bs, c: c, ldc: ldc, loadC: loadC)
 }
 @inline(never) func gemmKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ks: Int,
-                                   _ bp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
-    gemmMicroKernel(V8.self, twoVectors: true, groups: 1, panelWidth: 16, kc: kc, a: a, rs: rs, ks: ks, bp: bp, c: c, ldc: ldc, loadC: loadC)
+                                   _ bp: UnsafePointer<Float>, _ bs: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
+    gemmMicroKernel(V8.self, twoVectors: true, groups: 1, kc: kc, a: a, rs: rs, ks: ks, bp: bp, bs: bs, c: c, ldc: ldc, loadC: loadC)
 }
 @inline(never) func gemmKernel12x8(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ks: Int,
-                                   _ bp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
-    gemmMicroKernel(V8.self, twoVectors: false, groups: 2, panelWidth: 32, kc: kc, a: a, rs: rs, ks: ks, bp: bp, c: c, ldc: ldc, loadC: loadC)
+                                   _ bp: UnsafePointer<Float>, _ bs: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
+    gemmMicroKernel(V8.self, twoVectors: false, groups: 2, kc: kc, a: a, rs: rs, ks: ks, bp: bp, bs: bs, c: c, ldc: ldc, loadC: loadC)
 }
 @inline(never) func gemmKernel12x16(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ks: Int,
-                                    _ bp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
-    gemmMicroKernel(V16.self, twoVectors: false, groups: 2, panelWidth: 32, kc: kc, a: a, rs: rs, ks: ks, bp: bp, c: c, ldc: ldc, loadC: loadC)
+                                    _ bp: UnsafePointer<Float>, _ bs: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
+    gemmMicroKernel(V16.self, twoVectors: false, groups: 2, kc: kc, a: a, rs: rs, ks: ks, bp: bp, bs: bs, c: c, ldc: ldc, loadC: loadC)
 }
 @inline(never) func gemmKernel12x32(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ks: Int,
-                                    _ bp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
-    gemmMicroKernel(V16.self, twoVectors: true, groups: 2, panelWidth: 32, kc: kc, a: a, rs: rs, ks: ks, bp: bp, c: c, ldc: ldc, loadC: loadC)
+                                    _ bp: UnsafePointer<Float>, _ bs: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ loadC: Bool) {
+    gemmMicroKernel(V16.self, twoVectors: true, groups: 2, kc: kc, a: a, rs: rs, ks: ks, bp: bp, bs: bs, c: c, ldc: ldc, loadC: loadC)
 }
 
-/// C[0..<6·groups, 0..<(twoVectors ? 2 : 1)·V.scalarCount] (+)= A · Bp where
+/// C[0..<6·groups, 0..<(twoVectors ? 2 : 1)·V.scalarCount] (+)= A · B where
 ///   a:  A element (r, p) at a[r·rs + p·ks] — a packed panel [kc][mr] has strides (1, mr); rows
 ///       of A read in place have (lda, 1),
-///   bp: packed B micro-panel [kc][panelWidth], 32-byte aligned (only its first columns are
-///       read when the tile is narrower than the panel),
+///   bp: B element (p, j) at bp[p·bs + j]: a packed micro-panel [kc][nr] (bs = nr, 32-byte
+///       aligned) or rows of B read in place (bs = ldb); only the tile's own columns are read,
 ///   c:  the tile's top-left element, row stride ldc (any alignment).
 /// With loadC the sums continue from C's current values, else they start from zero; either way
 /// each element is one FMA chain over p in increasing order.
 /// `twoVectors` and `groups` are constants at every call site, so each copy keeps only the
 /// accumulators it uses, all in registers.
 @inline(__always)
-private func gemmMicroKernel<V: SIMD>(_: V.Type, twoVectors: Bool, groups: Int, panelWidth: Int, kc: Int,
-                                      a: UnsafePointer<Float>, rs: Int, ks: Int, bp: UnsafePointer<Float>,
+private func gemmMicroKernel<V: SIMD>(_: V.Type, twoVectors: Bool, groups: Int, kc: Int,
+                                      a: UnsafePointer<Float>, rs: Int, ks: Int, bp: UnsafePointer<Float>, bs: Int,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) where V.Scalar == Float {
     var top = SixRows<V>(), bottom = SixRows<V>()
     if loadC {
@@ -139,7 +140,7 @@ private func gemmMicroKernel<V: SIMD>(_: V.Type, twoVectors: Bool, groups: Int, 
         top.update(a, rs: rs, b0, b1, twoVectors: twoVectors)
         if groups == 2 { bottom.update(a + aBottom, rs: rs, b0, b1, twoVectors: twoVectors) }
         a += ks
-        b += panelWidth
+        b += bs
     }
     top.store(c, ldc: ldc, twoVectors: twoVectors)
     if groups == 2 { bottom.store(c + 6 * ldc, ldc: ldc, twoVectors: twoVectors) }

@@ -1,25 +1,32 @@
 /// LayerNorm with affine weight and optional bias (GPT-2's pre-LN; LLaMA-style without bias),
-/// eps 1e-5.
+/// and RMSNorm (LLaMA's: `centered` false, the mean taken as 0), eps 1e-5. One code path: an
+/// RMSNorm is a LayerNorm whose mean is 0, so the forward, the backward (whose mean(g) term
+/// drops out) and their gradient checks are shared.
 
-/// y = (x − mean) · rstd · gamma + beta, row by row (no beta: nil).
+/// y = (x − mean) · rstd · gamma + beta, row by row (no beta: nil), rstd = 1/√(mean((x − mean)²) + eps);
+/// with centered false, mean = 0 (RMSNorm: rstd = 1/√(mean(x²) + eps)).
 /// x, y: [rows × width]; mean, rstd: [rows], kept for the backward pass.
 public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?,
                              mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                             rows: Int, width: Int, threads: Int = 1) {
+                             rows: Int, width: Int, centered: Bool = true, threads: Int = 1) {
     let n = Float(width)
     parallelFor(reductionChunks, threads: rows * width >= 1 << 14 ? threads : 1,
-                (x: x, y: y, gamma: gamma, beta: beta, mean: mean, rstd: rstd, rows: rows, width: width, n: n)) { a, chunk in
+                (x: x, y: y, gamma: gamma, beta: beta, mean: mean, rstd: rstd, rows: rows, width: width, n: n,
+                 centered: centered)) { a, chunk in
         let (x, y, gamma, beta, mean, rstd, rows, width, n) =
             (a.x, a.y, a.gamma, a.beta, a.mean, a.rstd, a.rows, a.width, a.n)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
             let xr = x + r * width, yr = y + r * width
-            var s8 = SIMD8<Float>(repeating: 0)
             var i = 0
-            while i + 8 <= width { s8 += load8(xr + i); i += 8 }
-            var s = s8.sum()
-            while i < width { s += xr[i]; i += 1 }
-            let m = s / n
+            var m: Float = 0
+            if a.centered {
+                var s8 = SIMD8<Float>(repeating: 0)
+                while i + 8 <= width { s8 += load8(xr + i); i += 8 }
+                var s = s8.sum()
+                while i < width { s += xr[i]; i += 1 }
+                m = s / n
+            }
             let m8 = SIMD8<Float>(repeating: m)
             var v8 = SIMD8<Float>(repeating: 0)
             i = 0
@@ -44,18 +51,20 @@ public func layerNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
     }
 }
 
-/// Backward of `layerNormForward`. Accumulates into dx [rows × width], dgamma and dbeta [width]
-/// (dbeta nil when the norm has no bias).
-/// dx_i = rstd · (g_i − mean(g) − x̂_i · mean(g·x̂)), with g = dy·gamma and x̂ the normalized input.
+/// Backward of `layerNormForward` (the same `centered`). Accumulates into dx [rows × width],
+/// dgamma and dbeta [width] (dbeta nil when the norm has no bias).
+/// dx_i = rstd · (g_i − mean(g) − x̂_i · mean(g·x̂)), with g = dy·gamma and x̂ the normalized
+/// input; RMSNorm (centered false) has no mean(g) term: its forward subtracts nothing.
 public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
                               dbeta: UnsafeMutablePointer<Float>?, dy: UnsafePointer<Float>,
                               x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                              rows: Int, width: Int, threads: Int = 1) {
+                              rows: Int, width: Int, centered: Bool = true, threads: Int = 1) {
     let n = Float(width)
     let big = rows * width >= 1 << 14
     parallelFor(reductionChunks, threads: big ? threads : 1,
-                (dx: dx, dy: dy, x: x, gamma: gamma, mean: mean, rstd: rstd, rows: rows, width: width, n: n)) { a, chunk in
+                (dx: dx, dy: dy, x: x, gamma: gamma, mean: mean, rstd: rstd, rows: rows, width: width, n: n,
+                 centered: centered)) { a, chunk in
         let (dx, dy, x, gamma, mean, rstd, rows, width, n) =
             (a.dx, a.dy, a.x, a.gamma, a.mean, a.rstd, a.rows, a.width, a.n)
         for r in chunkRange(chunk, of: reductionChunks, count: rows) {
@@ -67,7 +76,7 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
                 sg += g
                 sgx += g * (xr[i] - m) * rs
             }
-            let mg = sg / n, mgx = sgx / n
+            let mg = a.centered ? sg / n : 0, mgx = sgx / n
             // Elementwise: eight lanes at a time, the same operations in the same order per element.
             let (mv, rsv, mgv, mgxv) = (SIMD8(repeating: m), SIMD8(repeating: rs), SIMD8(repeating: mg), SIMD8(repeating: mgx))
             var i = 0

@@ -11,6 +11,12 @@ public enum MLPKind: String, Codable, Hashable, Sendable, CaseIterable {
     public var isDense: Bool { self == .gelu || self == .quarter || self == .gatedSiLU }
 }
 
+/// Which normalization the blocks and the final norm use.
+public enum NormKind: String, Codable, Hashable, Sendable, CaseIterable {
+    case layer     // LayerNorm: (x − mean)/√(var + eps) · g (+ b)
+    case rms       // RMSNorm (LLaMA): x/√(mean(x²) + eps) · g (+ b when normBias)
+}
+
 /// `gpt2-L-H-W`: L layers, H heads, width W (W need not be 64·H for tiny CPU models).
 public struct ModelConfig: Hashable, Sendable {
     public var layers: Int
@@ -22,6 +28,10 @@ public struct ModelConfig: Hashable, Sendable {
     public var rotaryBase: Float = 10_000
     /// LayerNorms carry a bias (GPT-2); false = gain only (LLaMA's "LayerNorm without bias").
     public var normBias: Bool = true
+    /// LayerNorm (GPT-2) or RMSNorm (LLaMA); eps 1e-5 either way.
+    public var norm: NormKind = .layer
+    /// The attention's qkv and output projections carry biases (GPT-2); false = none (LLaMA).
+    public var attentionBias: Bool = true
     /// The output head is the input embedding (GPT-2); false = a separate [V × C] head matrix.
     public var tiedHead: Bool = true
     /// MoE only (mlp = moe): experts per layer, each d → d → d with GELU (the paper uses 32).

@@ -10,7 +10,7 @@ extension ModelConfig: Codable {
 
     enum CodingKeys: String, CodingKey {
         case layers, heads, width, vocabularySize, contextLength, mlp, rotaryBase
-        case normBias, tiedHead, experts, trainingCapacityFactor, evaluationCapacityFactor, loadBalancingCoefficient
+        case norm, attentionBias, normBias, tiedHead, experts, trainingCapacityFactor, evaluationCapacityFactor, loadBalancingCoefficient
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +21,8 @@ extension ModelConfig: Codable {
         contextLength = try c.decode(.contextLength, default: contextLength)
         mlp = try c.decode(.mlp, default: mlp)
         rotaryBase = try c.decode(.rotaryBase, default: rotaryBase)
+        norm = try c.decode(.norm, default: norm)
+        attentionBias = try c.decode(.attentionBias, default: attentionBias)
         normBias = try c.decode(.normBias, default: normBias)
         tiedHead = try c.decode(.tiedHead, default: tiedHead)
         experts = try c.decode(.experts, default: experts)
@@ -38,6 +40,8 @@ extension ModelConfig: Codable {
         try c.encode(contextLength, forKey: .contextLength)
         try c.encode(mlp, forKey: .mlp)
         try c.encode(rotaryBase, forKey: .rotaryBase)
+        if norm != d.norm { try c.encode(norm, forKey: .norm) }
+        if attentionBias != d.attentionBias { try c.encode(attentionBias, forKey: .attentionBias) }
         if normBias != d.normBias { try c.encode(normBias, forKey: .normBias) }
         if tiedHead != d.tiedHead { try c.encode(tiedHead, forKey: .tiedHead) }
         if experts != d.experts { try c.encode(experts, forKey: .experts) }

@@ -58,18 +58,20 @@ extension LinearOffsets {
 }
 
 extension NormOffsets {
-    /// LayerNorm forward with this norm's gain (and bias, if any) from `params`.
+    /// The norm's forward with its gain (and bias, if any) from `params`; `mean` is kept for
+    /// LayerNorm (RMSNorm writes zeros there, so one backward formula serves both).
     func forward(_ params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                  mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, rows: Int, width: Int, threads: Int) {
         layerNormForward(x: x, y: y, gamma: params + weight, beta: bias.map { params + $0 }, mean: mean, rstd: rstd,
-                         rows: rows, width: width, threads: threads)
+                         rows: rows, width: width, centered: kind == .layer, threads: threads)
     }
 
-    /// LayerNorm backward: dx += ∂/∂x, gain and bias gradients into `grads`.
+    /// The norm's backward: dx += ∂/∂x, gain and bias gradients into `grads`.
     func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>,
                   dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                   rows: Int, width: Int, threads: Int) {
         layerNormBackward(dx: dx, dgamma: grads + weight, dbeta: bias.map { grads + $0 }, dy: dy, x: x,
-                          gamma: params + weight, mean: mean, rstd: rstd, rows: rows, width: width, threads: threads)
+                          gamma: params + weight, mean: mean, rstd: rstd, rows: rows, width: width,
+                          centered: kind == .layer, threads: threads)
     }
 }

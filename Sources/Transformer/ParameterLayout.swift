@@ -33,10 +33,11 @@ public struct LinearOffsets: Sendable {
     public var inFeatures = 0, outFeatures = 0
 }
 
-/// A LayerNorm: gain [C] at `weight`, bias [C] at `bias` (nil: gain only).
+/// A LayerNorm or RMSNorm (`kind`): gain [C] at `weight`, bias [C] at `bias` (nil: gain only).
 public struct NormOffsets: Sendable {
     public var weight = 0
     public var bias: Int? = nil
+    public var kind: NormKind = .layer
 }
 
 /// One MLP's tensors, by kind (C = width, F = hidden, E = experts):
@@ -88,8 +89,8 @@ public struct ParameterLayout: Sendable {
             let n = "layer[\(l)]"
             var o = LayerOffsets()
             o.ln1 = norm("\(n).ln1", C)
-            o.qkv = linear("\(n).attention.qkv", in: C, out: 3 * C, bias: true, .normal)
-            o.proj = linear("\(n).attention.proj", in: C, out: C, bias: true, .residualProjection)
+            o.qkv = linear("\(n).attention.qkv", in: C, out: 3 * C, bias: config.attentionBias, .normal)
+            o.proj = linear("\(n).attention.proj", in: C, out: C, bias: config.attentionBias, .residualProjection)
             if config.mlp != .none {
                 o.ln2 = norm("\(n).ln2", C)
                 var m = MLPOffsets()
@@ -118,7 +119,8 @@ public struct ParameterLayout: Sendable {
     }
 
     private mutating func norm(_ name: String, _ C: Int) -> NormOffsets {
-        NormOffsets(weight: add("\(name).weight", 1, C, .ones), bias: config.normBias ? add("\(name).bias", 1, C, .zeros) : nil)
+        NormOffsets(weight: add("\(name).weight", 1, C, .ones), bias: config.normBias ? add("\(name).bias", 1, C, .zeros) : nil,
+                    kind: config.norm)
     }
 
     private mutating func linear(_ name: String, in i: Int, out o: Int, bias: Bool, _ initialization: ParameterInit) -> LinearOffsets {

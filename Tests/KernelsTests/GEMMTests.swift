@@ -104,6 +104,15 @@ final class GEMMTests: XCTestCase {
         checkAgainstReference(.tn, sizes: [(520, 40, 300), (515, 33, 70)], pad: 5)
     }
 
+    /// B read in place (n a multiple of 8, short rows) against the reference, with a row stride
+    /// wider than n so a read past a tile's columns would pull in the NaN padding.
+    func testInPlaceBGemmMatchesDoubleReference() {
+        for layout in [GEMMLayout.nn, .tn] {
+            checkAgainstReference(layout, sizes: [(100, 8, 300), (37, 16, 40), (50, 24, 600), (13, 48, 9)], pad: 7)
+        }
+    }
+
+
     /// Splitting over threads must not change a single bit: each element's sum runs in the
     /// same order whichever worker computes it. Shapes split by rows and by columns, with
     /// ragged tiles on the split boundary and k over several blocks; above the single-thread
@@ -129,7 +138,9 @@ final class GEMMTests: XCTestCase {
     /// cover ragged tiles of both shapes, every narrow width, k over several blocks of both
     /// (KC 256 and 128), m over several A blocks, n over two B blocks, one and two threads.
     func testEveryTileShapeGivesTheBitsOfOneFMAChainPerElement() {
-        let sizes = Self.oddSizes + [(300, 70, 600), (10, 500, 600), (40, 1030, 20), (600, 9, 31), (25, 17, 129)]
+        // n a multiple of 8 with short rows: B of .nn/.tn is read in place (every other shape packs).
+        let inPlace = [(100, 8, 300), (37, 16, 40), (50, 24, 600), (13, 48, 9), (64, 32, 257)]
+        let sizes = Self.oddSizes + inPlace + [(300, 70, 600), (10, 500, 600), (40, 1030, 20), (600, 9, 31), (25, 17, 129)]
         for layout in [GEMMLayout.nn, .nt, .tn] {
             for (index, s) in sizes.enumerated() {
                 for accumulate in [false, true] {

@@ -33,6 +33,49 @@ final class KernelGradientTests: XCTestCase {
         XCTAssertLessThan(relativeError(db, finiteDifferenceGradient(bd) { reference(xd, gd, $0) }), tolerance)
     }
 
+    /// RMSNorm (`centered: false`): y = x/√(mean(x²) + eps)·g + b, forward against the Double
+    /// formula and backward against finite differences of it, with and without bias; width 19
+    /// covers the eight-lane body and the tail.
+    func testRMSNormForwardAndBackwardMatchDoubleReference() {
+        let rows = 3, width = 19
+        let x = gaussianFloats(rows * width, seed: 11), gamma = gaussianFloats(width, seed: 12)
+        let beta = gaussianFloats(width, seed: 13), r = gaussianFloats(rows * width, seed: 14)
+        for withBias in [true, false] {
+            func output(_ x: [Double], _ gm: [Double], _ bt: [Double]) -> [Double] {
+                var y = [Double](repeating: 0, count: rows * width)
+                for i in 0..<rows {
+                    let row = Array(x[(i * width)..<((i + 1) * width)])
+                    let rs = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(width) + 1e-5).squareRoot()
+                    for j in 0..<width { y[i * width + j] = row[j] * rs * gm[j] + (withBias ? bt[j] : 0) }
+                }
+                return y
+            }
+            func reference(_ x: [Double], _ gm: [Double], _ bt: [Double]) -> Double {
+                zip(output(x, gm, bt), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            }
+            var y = [Float](repeating: 0, count: rows * width), mean = [Float](repeating: 1, count: rows), rstd = mean
+            let b: [Float]? = withBias ? beta : nil
+            b.withOptionalPointer { bp in
+                layerNormForward(x: x, y: &y, gamma: gamma, beta: bp, mean: &mean, rstd: &rstd, rows: rows, width: width,
+                                 centered: false)
+            }
+            XCTAssertEqual(mean, [0, 0, 0], "RMSNorm keeps a zero mean")
+            let xd = x.map(Double.init), gd = gamma.map(Double.init), bd = beta.map(Double.init)
+            XCTAssertLessThan(relativeError(y, output(xd, gd, bd)), 1e-6)
+            var dx = [Float](repeating: 0, count: rows * width), dg = [Float](repeating: 0, count: width), db = dg
+            if withBias {
+                layerNormBackward(dx: &dx, dgamma: &dg, dbeta: &db, dy: r, x: x, gamma: gamma, mean: mean, rstd: rstd,
+                                  rows: rows, width: width, centered: false)
+                XCTAssertLessThan(relativeError(db, finiteDifferenceGradient(bd) { reference(xd, gd, $0) }), tolerance)
+            } else {
+                layerNormBackward(dx: &dx, dgamma: &dg, dbeta: nil, dy: r, x: x, gamma: gamma, mean: mean, rstd: rstd,
+                                  rows: rows, width: width, centered: false)
+            }
+            XCTAssertLessThan(relativeError(dx, finiteDifferenceGradient(xd) { reference($0, gd, bd) }), tolerance)
+            XCTAssertLessThan(relativeError(dg, finiteDifferenceGradient(gd) { reference(xd, $0, bd) }), tolerance)
+        }
+    }
+
     func testGeluBackwardMatchesFiniteDifferences() {
         let n = 21
         let x = gaussianFloats(n, seed: 5, scale: 2), r = gaussianFloats(n, seed: 6)
@@ -158,5 +201,13 @@ final class KernelGradientTests: XCTestCase {
             let expect = (0..<rows).reduce(0.0) { $0 + Double(x[$1 * width + j]) }
             XCTAssertEqual(Double(one[j]), expect, accuracy: 1e-3)
         }
+    }
+}
+
+private extension Optional where Wrapped == [Float] {
+    /// The array's base address (nil for nil), for kernels that take an optional pointer.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -230,6 +230,11 @@ final class VariantTests: XCTestCase {
             if mlp == .quarter { c.normBias = false; c.tiedHead = false }
             variants.append(c)
         }
+        // LLaMA: gated SiLU, RMSNorm, no biases anywhere; and RMSNorm with a bias on GPT-2.
+        var llama = tinyConfig(); llama.mlp = .gatedSiLU; llama.norm = .rms; llama.normBias = false
+        llama.attentionBias = false; llama.tiedHead = false
+        var rmsGPT = tinyConfig(); rmsGPT.norm = .rms
+        variants += [llama, rmsGPT]
         for c in variants {
             let model = GPT(config: c, maxBatch: 2, seed: 3)
             var rng = SeededGenerator(seed: 4)
@@ -286,6 +291,9 @@ final class VariantTests: XCTestCase {
         let llama = count { $0.mlp = .gatedSiLU; $0.normBias = false; $0.tiedHead = false }
         XCTAssertEqual(llama.total, L * (attention + 2 * d + 3 * 64 * d) + d + 2 * V * d)
         XCTAssertEqual(llama.paper, llama.total - 2 * (V - U) * d)
+        // The paper's LLaMA: also no attention biases (qkv 3d, proj d) and RMSNorm (gains only).
+        let real = count { $0.mlp = .gatedSiLU; $0.normBias = false; $0.tiedHead = false; $0.norm = .rms; $0.attentionBias = false }
+        XCTAssertEqual(real.total, L * (4 * d * d + 2 * d + 3 * 64 * d) + d + 2 * V * d)
         // MoE: router E·d plus E experts of 2d² + 2d each, all counted.
         let moe = count { $0.mlp = .moe; $0.experts = 5 }
         XCTAssertEqual(moe.total, L * (attention + 2 * norm + 5 * d + 5 * (2 * d * d + 2 * d)) + norm + V * d)
@@ -298,10 +306,16 @@ final class VariantTests: XCTestCase {
     func testNewConfigFieldsAreWrittenOnlyWhenTheyDifferFromTheirDefaults() throws {
         let plain = ModelConfig(layers: 2, heads: 1, width: 8)
         let json = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)
-        for key in ["normBias", "tiedHead", "experts", "CapacityFactor", "loadBalancing"] { XCTAssertFalse(json.contains(key), key) }
+        for key in ["normBias", "tiedHead", "experts", "CapacityFactor", "loadBalancing", "norm", "attentionBias"] {
+            XCTAssertFalse(json.contains(key), key)
+        }
         var moe = plain; moe.mlp = .moe; moe.experts = 4; moe.tiedHead = false
         let back = try JSONDecoder().decode(ModelConfig.self, from: try JSONEncoder().encode(moe))
         XCTAssertEqual(back, moe)
+        var llama = plain; llama.norm = .rms; llama.attentionBias = false
+        let llamaJSON = try JSONEncoder().encode(llama)
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: llamaJSON), llama)
+        XCTAssertTrue(String(decoding: llamaJSON, as: UTF8.self).contains("\"norm\":\"rms\""))
         let training = String(decoding: try JSONEncoder().encode(TrainingConfig()), as: UTF8.self)
         XCTAssertFalse(training.contains("weightPrecision") || training.contains("plateau"))
     }
