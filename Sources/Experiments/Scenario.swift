@@ -50,8 +50,8 @@ import Transformer
 ///   `"bioSsimple"`) and `training` (settings that override the scenario's for this dataset).
 /// - `model` or `models`: one model object or a list; a model object is a `ModelConfig`
 ///   (`layers`, `heads`, `width`, `mlp`: gelu | quarter | none | gatedSiLU | moe,
-///   `contextLength`, `vocabularySize`, `rotaryBase`, `normBias` (default true), `tiedHead`
-///   (default true); for `moe` only: `experts` (32), `trainingCapacityFactor` (2),
+///   `contextLength`, `vocabularySize`, `rotaryBase`, `norm`: layer | rms (default layer),
+///   `attentionBias` (default true), `normBias` (default true), `tiedHead` (default true); for `moe` only: `experts` (32), `trainingCapacityFactor` (2),
 ///   `evaluationCapacityFactor` (8), `loadBalancingCoefficient` (0.01)) plus optional `label`
 ///   (replaces `gpt2` in keys), `learningRates` (this model's learning rates) and `training`
 ///   (overrides). A model's context is the training windows' length and its vocabulary the

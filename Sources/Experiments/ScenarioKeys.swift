@@ -54,7 +54,7 @@ struct Expansion {
         ("employers", "employers"), ("templatesPerAttribute", "templates"), ("simple", "simple"),
     ]
     static let modelAbbreviations: KeyedList = [
-        ("rotaryBase", "rope"), ("normBias", "normBias"), ("tiedHead", "tiedHead"), ("experts", "experts"),
+        ("rotaryBase", "rope"), ("norm", ""), ("attentionBias", "attentionBias"), ("normBias", "normBias"), ("tiedHead", "tiedHead"), ("experts", "experts"),
         ("trainingCapacityFactor", "cf"), ("evaluationCapacityFactor", "cfEval"), ("loadBalancingCoefficient", "lb"),
     ]
     static let trainingAbbreviations: KeyedList = [

@@ -237,6 +237,10 @@ struct ScenarioLoader {
                 let known = MLPKind.allCases.map(\.rawValue)
                 throw fail(m.filePath("mlp"), "expected one of \(known.joined(separator: ", ")), found \"\(kind)\"")
             }
+            if case .string(let kind)? = m.object["norm"], NormKind(rawValue: kind) == nil {
+                let known = NormKind.allCases.map(\.rawValue)
+                throw fail(m.filePath("norm"), "expected one of \(known.joined(separator: ", ")), found \"\(kind)\"")
+            }
             let entry = try decode(ModelEntry.self, .object(m.object), at: m.entryPath, mapPath: m.filePath)
             try checkModel(entry.config, m)
             if let label = entry.label { try checkName(label, m.filePath("label"), what: "a label") }

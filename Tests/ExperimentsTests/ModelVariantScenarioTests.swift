@@ -24,7 +24,8 @@ final class ModelVariantScenarioTests: XCTestCase {
         XCTAssertEqual(s.runs.map(\.key), ["bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-8-E1000-lr0.01-s1", "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-1-16-E1000-lr0.01-s1",
                                            "bioD-N500-K6-D256-T256-first40-middle40-last100-gpt2-2-2-32-E1000-lr0.01-s1"])
         let json = String(decoding: try JSONEncoder().encode(s.runs[0]), as: UTF8.self)
-        for key in ["normBias", "tiedHead", "experts", "CapacityFactor", "loadBalancing", "weightPrecision", "plateau", "quantization"] {
+        for key in ["normBias", "tiedHead", "experts", "CapacityFactor", "loadBalancing", "weightPrecision", "plateau", "quantization",
+                    "\"norm\"", "attentionBias"] {
             XCTAssertFalse(json.contains(key), "\(key) must not appear in an existing run's spec")
         }
     }
@@ -54,6 +55,27 @@ final class ModelVariantScenarioTests: XCTestCase {
         XCTAssertEqual(llama.training.weightPrecision, .bf16)
         XCTAssertEqual(s.runs[0].training.weightPrecision, .fp32)
         XCTAssertEqual(s.runs[0].evaluation.quantization, [8, 4])
+    }
+
+    /// The paper's LLaMA (RMSNorm, no attention or norm biases, gated SiLU) is named in its key
+    /// by the two new options; a misspelt norm kind names the key path and the choices.
+    func testRMSNormAndBiasFreeAttentionAreNamedInKeys() throws {
+        let s = try scenario("""
+        {"datasets": [\(bioD("100"))],
+         "models": [{"layers": 2, "heads": 1, "width": 8, "mlp": "gatedSiLU", "norm": "rms", "attentionBias": false,
+                     "normBias": false, "tiedHead": false, "label": "llama"}],
+         "training": {"exposures": 10, "learningRates": 0.01}}
+        """)
+        XCTAssertEqual(s.runs.map(\.key),
+                       ["bioD-N100-K6-D256-T256-first40-middle40-last100-llama-2-1-8-gatedSiLU-rms-noAttentionBias-noNormBias-noTiedHead-E10-lr0.01-s1"])
+        XCTAssertEqual(s.runs[0].model.norm, .rms)
+        XCTAssertFalse(s.runs[0].model.attentionBias)
+        XCTAssertThrowsError(try scenario("""
+        {"datasets": [\(bioD("100"))], "models": [{"layers": 2, "heads": 1, "width": 8, "norm": "rmsnorm"}],
+         "training": {"exposures": 10, "learningRates": 0.01}}
+        """)) { error in
+            XCTAssertTrue("\(error)".contains("models[0].norm: expected one of layer, rms, found \"rmsnorm\""), "\(error)")
+        }
     }
 
     func testVariantMistakesNameTheKeyPath() {
