@@ -365,6 +365,8 @@ public struct ScenarioRunner {
     }
 
     public struct Summary: Sendable {
+        /// total: this shard's grid runs, plus the learning-rate extension runs it has recorded;
+        /// skipped: those recorded before this call; finished, failed: trained by this call.
         public var total: Int, skipped: Int, finished: Int, failed: Int
         /// Runs a stop request ended before their last step (not recorded; their snapshots resume them).
         public var interrupted: [InterruptedRun] = []
