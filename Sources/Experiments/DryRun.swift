@@ -20,6 +20,9 @@ public struct DryRun: Sendable {
             case afterScan = "after scan"
             /// A seed at a rate the finished scan did not choose: a real run never trains it.
             case notChosen = "not chosen"
+            /// A learning-rate extension of the scan seed that trains only if the scan's best
+            /// rate stays at that edge: counted in `extending`, not in the total.
+            case mayExtend = "may extend"
         }
         public var key: String
         public var status: Status
@@ -47,8 +50,21 @@ public struct DryRun: Sendable {
     /// scenario does not have; a real run moves both sets of lines to superseded.jsonl.
     public var replacing: [String] = []
     public var settingAside: [String] = []
+    /// A family whose learning-rate scan may still extend beyond the runs to do now.
+    public struct Extending: Codable, Sendable {
+        public var family: String
+        /// The most extension runs of this shard still to come after those to do now.
+        public var runsAtMost: Int
+        /// Their estimated seconds on one core, at most.
+        public var secondsAtMost: Double
+    }
+    /// Families whose scan may still extend (the runs `mayExtend`), in scenario order.
+    public var extending: [Extending] = []
+    public var extensionRunsAtMost: Int { extending.map(\.runsAtMost).reduce(0, +) }
+    public var extensionSecondsAtMost: Double { extending.map(\.secondsAtMost).reduce(0, +) }
 
-    /// The runs that will train (one per family and seed among those waiting for the scan).
+    /// The runs that will train (one per family and seed among those waiting for the scan; no
+    /// possible extension: see `extending`).
     public var toTrain: [Run] { runs.filter { $0.estimatedSeconds != nil } }
     public var totalTokens: Int { toTrain.map(\.tokens).reduce(0, +) }
     public var totalSteps: Int { toTrain.map(\.steps).reduce(0, +) }
@@ -62,20 +78,27 @@ public struct DryRun: Sendable {
         let cores = max(1, cores)
         let check = try store.checkIdentity(scenario)
         if !check.isClean && !replace { throw RunIdentityError(directory: store.directory.path, check: check) }
-        let mine = shard?.select(runs: scenario.runs) ?? scenario.runs
-        let pending = Set(try store.pendingRuns(scenario.runs, shard: shard, retryFailed: retryFailed).map(\.key))
-        var afterScan = Set<String>(), standIns = Set<String>(), notChosen = Set<String>()
+        let pending = Set(try store.pendingRuns(scenario.allRuns, shard: nil, retryFailed: retryFailed).map(\.key))
+        let inShard: (RunSpec) -> Bool = { shard?.contains(runIndex: $0.index) ?? true }
+        // The grid's runs, and the extension runs that are recorded or may train.
+        var mine = scenario.runs.filter(inShard)
+        var afterScan = Set<String>(), standIns = Set<String>(), notChosen = Set<String>(), mayExtend = Set<String>()
         var phases: [[String]] = [mine.filter { pending.contains($0.key) }.map(\.key)]
+        var split: RateSearchPhases? = nil
         if let search = scenario.learningRateSearch {
-            let split = RateSearchPhases(scenario, seed: search.seed, pending: mine.filter { pending.contains($0.key) },
-                                         records: check.current)
-            afterScan = Set(split.undecided.map(\.key))
-            notChosen = Set(split.notChosen.map(\.key))
+            let p = RateSearchPhases(scenario, seed: search.seed, records: check.current,
+                                     toDo: { pending.contains($0.key) }, mine: inShard)
+            afterScan = Set(p.undecided.map(\.key))
+            notChosen = Set(p.notChosen.map(\.key))
+            mayExtend = Set(p.mayExtend.map(\.key))
             // One run per (family, seed) waiting for the scan will train; the first rate's stands in for it.
             var seen = Set<String>()
-            for r in split.undecided where seen.insert("\(r.family)|\(r.replicate)").inserted { standIns.insert(r.key) }
-            let later = Set(split.chosen.map(\.key)).union(standIns)
-            phases = [split.scanning.map(\.key), mine.filter { later.contains($0.key) }.map(\.key)]
+            for r in p.undecided where seen.insert("\(r.family)|\(r.replicate)").inserted { standIns.insert(r.key) }
+            let later = Set(p.chosen.map(\.key)).union(standIns)
+            let listed = later.union(mayExtend).union(p.extending.map(\.key))
+            mine += scenario.extensionRuns.filter { inShard($0) && (!pending.contains($0.key) || listed.contains($0.key)) }
+            phases = [(p.extending + p.scanning).map(\.key), mine.filter { later.contains($0.key) }.map(\.key)]
+            split = p
         }
 
         var runs: [Run] = []
@@ -90,9 +113,10 @@ public struct DryRun: Sendable {
             let steps = (stream.windowCount + B - 1) / B
             let params = ParameterCount(config: model, usedTokens: stream.usedTokenIDs.count)
             let status: Run.Status = !pending.contains(spec.key) ? .finished
-                : afterScan.contains(spec.key) ? .afterScan : notChosen.contains(spec.key) ? .notChosen : .toDo
+                : afterScan.contains(spec.key) ? .afterScan : notChosen.contains(spec.key) ? .notChosen
+                : mayExtend.contains(spec.key) ? .mayExtend : .toDo
             var estimate: Double? = nil
-            if status == .toDo || standIns.contains(spec.key) {
+            if status == .toDo || status == .mayExtend || standIns.contains(spec.key) {
                 let one = timer.secondsPerStep(model: model, training: spec.training, threads: 1)
                 // More cores never make the runner slower on an idle machine; a timing taken
                 // under other load can say otherwise, and then one core's time stands.
@@ -104,16 +128,31 @@ public struct DryRun: Sendable {
                 let scoreSteps = people * Double(spec.evaluation.renderings) * tokensPerBiography / Double(B * spec.stream.contextLength) / 3
                 let total = Double(steps) + scoreSteps
                 seconds[spec.key] = (total * one, total * all)
-                estimate = total * one
+                // A possible extension is an upper bound (`extending`), not a run that will train.
+                if status != .mayExtend { estimate = total * one }
             }
             runs.append(Run(key: spec.key, status: status, tokens: stream.plannedTrainedTokens, steps: steps,
                             paramsPaper: params.paper, paramsTotal: params.total, dataBits: dataset.information.total,
                             capacityRatioMax: dataset.information.total / Double(params.paper), estimatedSeconds: estimate))
         }
+        let extending = split.map { Self.extending($0, seconds: seconds) } ?? []
         let wall = phases.map { keys in schedule(keys.compactMap { seconds[$0] }, cores: cores) }.reduce(0, +)
         return DryRun(scenario: scenario.name, cores: cores, runs: runs, estimatedWallSeconds: wall,
                       shapesTimed: timer.shapesTimed, timingSeconds: timer.timingSeconds,
-                      replacing: check.changed.map(\.key), settingAside: check.orphaned)
+                      replacing: check.changed.map(\.key), settingAside: check.orphaned, extending: extending)
+    }
+
+    /// Each family that may still extend: its most runs after the one due now (`RateScan.remainingExtensions`)
+    /// and the seconds of that many of its possible extensions, the longest first.
+    static func extending(_ p: RateSearchPhases, seconds: [String: (one: Double, all: Double)]) -> [Extending] {
+        let due = Set(p.extending.map(\.family))
+        let possible = Dictionary(grouping: p.mayExtend, by: \.family)
+        return p.extensionsAtMost.compactMap { family, atMost in
+            let runs = (possible[family] ?? []).compactMap { seconds[$0.key]?.one }.sorted(by: >)
+            let n = min(runs.count, atMost - (due.contains(family) ? 1 : 0))
+            guard n > 0 else { return nil }
+            return Extending(family: family, runsAtMost: n, secondsAtMost: runs.prefix(n).reduce(0, +))
+        }
     }
 
     /// Wall time of running `durations` in order the way `ScenarioRunner` does: `cores` workers,

@@ -28,6 +28,10 @@ struct Analysis {
         var best: Configuration
         /// The seeds every learning rate of the family ran with: `best` is chosen on them.
         var commonSeeds: [Int]
+        /// When the family tried several rates: `best` is the largest or smallest rate it tried
+        /// (a failed run's rate counts as tried, as it stops a learning-rate search's extension),
+        /// so the optimum may lie outside the scan.
+        var edge: ScanEdge?
     }
 
     var ok: [RunRecord]
@@ -67,11 +71,12 @@ struct Analysis {
             if byFamily[f] == nil { familyOrder.append(f) }
             byFamily[f, default: []].append(c)
         }
+        let tried = Dictionary(grouping: sorted, by: \.spec.family).mapValues { $0.map(\.spec.learningRate) }
         families = familyOrder.map { f in
             let cs = byFamily[f]!
-            let common = Self.commonSeeds(cs)
-            return Family(family: cs[0].spec.family, group: cs[0].group, configurations: cs,
-                          best: Self.best(cs, common: common), commonSeeds: common)
+            let common = Self.commonSeeds(cs), best = Self.best(cs, common: common)
+            return Family(family: cs[0].spec.family, group: cs[0].group, configurations: cs, best: best, commonSeeds: common,
+                          edge: cs.count > 1 ? Self.edge(best.spec.learningRate, tried: tried[cs[0].spec.family]!) : nil)
         }
         groups = unique(families.map(\.group))
     }
@@ -102,6 +107,11 @@ struct Analysis {
         var best = cs[0]
         for c in cs.dropFirst() where score(c, common) > score(best, common) { best = c }
         return best
+    }
+
+    /// `rate` against the rates a family tried: its largest, its smallest, or inside.
+    static func edge(_ rate: Float, tried: [Float]) -> ScanEdge? {
+        rate == tried.max() ? .largest : rate == tried.min() ? .smallest : nil
     }
 
     /// Mean R over `seeds` (over every seed when `seeds` is empty).

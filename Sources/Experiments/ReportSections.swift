@@ -40,20 +40,35 @@ extension Report {
                 return c.configuration == f.best.configuration ? "**\(text)**" : text
             }
             var best = "\(f.best.spec.learningRate)"
-            if f.best.configuration == byRate.last!.configuration {
-                best += " — best rate at the edge of the scan (the largest tried): the optimum may lie above"; atEdge += 1
-            } else if f.best.configuration == byRate.first!.configuration {
-                best += " — best rate at the edge of the scan (the smallest tried): the optimum may lie below"; atEdge += 1
+            if let edge = f.edge {
+                best += " — " + edgeNote(edge); atEdge += 1
             }
             return [f.best.spec.modelLabel, a.seriesName(f.group), cells.joined(separator: " · "), best]
         }
         var md = "\n## Learning rates\n\nR at each learning rate, the mean over the seeds in brackets. "
         md += "The best, kept in the tables and plots, has the highest mean R over the seeds every rate ran with "
         md += "(with a learning-rate search, the scan seed's R, shown as \"alone\" where the mean covers more seeds). "
-        md += "A best rate that is the largest or smallest tried is at the edge of the scan: the optimum may lie outside it"
+        md += "A best rate that is the largest or smallest tried (a failed run's rate counts as tried) is at the edge of the scan, "
+        md += "as when a learning-rate search's extensions reached their bound: the optimum may lie outside it"
         md += atEdge > 0 ? " (\(atEdge) of \(tuned.count) families here).\n\n" : " (no family here).\n\n"
         md += table(["model", "series", "R by learning rate", "best lr"], rows)
         return md
+    }
+
+    /// `best rate at the edge of the scan (the largest tried): the optimum may lie above`.
+    static func edgeNote(_ edge: ScanEdge) -> String {
+        edge == .largest ? "best rate at the edge of the scan (the largest tried): the optimum may lie above"
+            : "best rate at the edge of the scan (the smallest tried): the optimum may lie below"
+    }
+
+    /// Under the peak-R table: its rows whose best rate is at the edge of the family's scan
+    /// (their R may be an underestimate), or nothing.
+    static func peakEdgeNote(_ peaks: [Analysis.Family], _ a: Analysis) -> String {
+        let flagged = peaks.filter { $0.edge != nil }
+        guard !flagged.isEmpty else { return "" }
+        let rows = flagged.map { f in "\(f.best.spec.modelLabel) · \(a.seriesName(f.group)) at lr \(f.best.spec.learningRate): \(edgeNote(f.edge!))" }
+        return "\nBest rate at the edge of the scan in \(flagged.count) of \(peaks.count) peak row(s), so their R may be an "
+            + "underestimate (see Learning rates):\n\n" + rows.map { "- \($0)\n" }.joined()
     }
 
     /// The models trained at two or more exposure counts: (model, exposures) → that configuration,

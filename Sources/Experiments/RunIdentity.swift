@@ -86,7 +86,7 @@ public struct IdentityCheck: Sendable {
     }
     /// Recorded keys whose spec is not the one the scenario would train now.
     public var changed: [Changed] = []
-    /// Recorded keys the scenario does not have.
+    /// Recorded keys the scenario does not have (in its grid or its learning-rate extensions).
     public var orphaned: [String] = []
     /// The directory's records that are the scenario's runs, spec for spec.
     public var current: [RunRecord] = []
@@ -95,8 +95,11 @@ public struct IdentityCheck: Sendable {
 
     public var isClean: Bool { changed.isEmpty && orphaned.isEmpty }
 
+    /// A learning-rate search's extension runs (`Scenario.extensionRuns`) are runs of the scenario
+    /// like its grid's: recorded, they are current when their spec is the one the scenario would
+    /// train at that key (a changed `factor` moves their rates, hence their keys: orphaned).
     public init(scenario: Scenario, records: [RunRecord]) {
-        let byKey = Dictionary(scenario.runs.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let byKey = Dictionary(scenario.allRuns.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for r in records {
             guard let spec = byKey[r.key] else {
                 orphaned.append(r.key)

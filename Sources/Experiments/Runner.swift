@@ -337,6 +337,11 @@ public struct ScenarioRunner {
 
     /// Retrain recorded runs whose spec changed, setting their old lines aside (`--replace`).
     public var replace: Bool
+    /// With a learning-rate search: train the scan and its extensions only, not the other seeds
+    /// (`--scan-only`: a cluster's single job that runs every family's extensions in turn).
+    public var scanOnly = false
+    /// Tests: records what this returns instead of training (the sweep's logic without training).
+    var fakeRun: (@Sendable (RunSpec) -> RunRecord)?
 
     public init(cores: Int, shard: Shard? = nil, retryFailed: Bool = false, saveCheckpoints: Bool = true, replace: Bool = false) {
         self.cores = max(1, cores); self.shard = shard; self.retryFailed = retryFailed; self.saveCheckpoints = saveCheckpoints
@@ -360,6 +365,8 @@ public struct ScenarioRunner {
     }
 
     public struct Summary: Sendable {
+        /// total: this shard's grid runs, plus the learning-rate extension runs it has recorded;
+        /// skipped: those recorded before this call; finished, failed: trained by this call.
         public var total: Int, skipped: Int, finished: Int, failed: Int
         /// Runs a stop request ended before their last step (not recorded; their snapshots resume them).
         public var interrupted: [InterruptedRun] = []
@@ -376,45 +383,102 @@ public struct ScenarioRunner {
             return Summary(total: mine.count, skipped: mine.count - pending.count, finished: done.finished, failed: done.failed,
                            interrupted: done.interrupted)
         }
-        // Two phases: the scan seed at every rate, then the other seeds at each family's best rate.
-        let scanning = pending.filter { $0.replicate == search.seed }
-        let waiting = pending.filter { $0.replicate != search.seed }
-        progress?.log("\(scenario.name) · learning-rate scan with seed \(search.seed): \(scanning.count) run(s) to do;"
-                      + " then up to \(waiting.count) run(s) of other seeds at each family's best rate"
-                      + " (\(mine.count - pending.count) already finished)")
-        let first = try execute(scanning, store: store, progress: progress)
-        if stop?.isRequested == true {
-            return Summary(total: mine.count, skipped: mine.count - pending.count, finished: first.finished, failed: first.failed,
-                           interrupted: first.interrupted)
+        return try runSearch(scenario, search: search, store: store, progress: progress)
+    }
+
+    /// A learning-rate search, in rounds until nothing this shard may train is left. A round
+    /// trains the next extension of each family whose best rate so far is at an edge, the scan's
+    /// grid runs still to do, and the other seeds of the families already decided (not with
+    /// `scanOnly`); then the directory is read again, other shards' files included. So an
+    /// extension trains only once the one before it is recorded, and a family's other seeds
+    /// only once its whole scan is (`RateScan.state`).
+    func runSearch(_ scenario: Scenario, search: LearningRateSearch, store: ResultStore, progress: ProgressDisplay?) throws -> Summary {
+        let mine: (RunSpec) -> Bool = { [shard] r in shard?.contains(runIndex: r.index) ?? true }
+        let start = try store.loadAll().records
+        // --retry-failed retries a run recorded failed once in this invocation, not again after it fails again.
+        let retry = retryFailed ? Set(start.filter { $0.status != .ok }.map(\.key)) : []
+        let recordedAtStart = Set(start.map(\.key)).subtracting(retry)
+        var summary = Summary(total: 0, skipped: scenario.allRuns.filter { mine($0) && recordedAtStart.contains($0.key) }.count,
+                              finished: 0, failed: 0)
+        var attempted = Set<String>()
+        var phases: RateSearchPhases
+        var round = 0
+        while true {
+            let records = try store.loadAll().records
+            let recorded = Set(records.map(\.key))
+            phases = RateSearchPhases(scenario, seed: search.seed, records: records,
+                                      toDo: { !recorded.contains($0.key) || (retry.contains($0.key) && !attempted.contains($0.key)) },
+                                      mine: mine)
+            let batch = phases.extending + phases.scanning + (scanOnly ? [] : phases.chosen)
+            logRound(round, scenario, search, phases, alreadyFinished: summary.skipped, progress: progress)
+            guard !batch.isEmpty else { break }
+            let done = try execute(batch, store: store, progress: progress)
+            attempted.formUnion(batch.map(\.key))
+            summary.finished += done.finished
+            summary.failed += done.failed
+            summary.interrupted += done.interrupted
+            // Stopped runs are not recorded: a rerun resumes them and goes on from there.
+            if stop?.isRequested == true || !done.interrupted.isEmpty { break }
+            round += 1
         }
-        let after = RateSearchPhases(scenario, seed: search.seed, pending: waiting,
-                                     records: try ResultStore.load(directory: store.directory).records)
-        for f in unique(after.undecided.map(\.family)).sorted() {
-            progress?.log("\(f): scan with seed \(search.seed) not complete (or every scan run failed); its other seeds wait for a rerun")
+        if stop?.isRequested != true { logUndecided(scenario, search, phases, progress: progress) }
+        let recorded = Set(try store.loadAll().records.map(\.key))
+        summary.total = scenario.runs.filter(mine).count + scenario.extensionRuns.filter { mine($0) && recorded.contains($0.key) }.count
+        return summary
+    }
+
+    /// What a round of the search trains, one line.
+    func logRound(_ round: Int, _ scenario: Scenario, _ search: LearningRateSearch, _ p: RateSearchPhases,
+                  alreadyFinished: Int, progress: ProgressDisplay?) {
+        guard let progress else { return }
+        let others = scanOnly ? "other seeds wait (--scan-only)" : "\(p.chosen.count) run(s) of other seeds at decided best rates"
+        if round == 0 {
+            let more = p.extensionsAtMost.map(\.runs).reduce(0, +) - p.extending.count
+            progress.log("\(scenario.name) · learning-rate scan with seed \(search.seed): \(p.scanning.count) run(s) to do, "
+                         + "\(p.extending.count) extension(s) due and up to \(max(0, more)) more while a best rate is at an edge "
+                         + "(at most \(search.maxExtensions) each side); \(others); up to \(p.undecided.count) more once their scans "
+                         + "are decided (\(alreadyFinished) already finished)")
+        } else if !(p.extending.isEmpty && p.scanning.isEmpty && (scanOnly || p.chosen.isEmpty)) {
+            let next = p.extending.map { "\($0.family) at lr \($0.learningRate)" }
+            progress.log("\(scenario.name) · round \(round + 1): "
+                         + (next.isEmpty ? "no extension due" : "extending " + next.joined(separator: ", "))
+                         + (p.scanning.isEmpty ? "" : "; \(p.scanning.count) scan run(s) retried") + "; \(others)")
         }
-        progress?.log("\(scenario.name) · \(after.chosen.count) run(s) of other seeds at the best rates"
-                      + " (\(waiting.count - after.chosen.count) at other rates not run)")
-        let second = try execute(after.chosen, store: store, progress: progress)
-        return Summary(total: mine.count, skipped: mine.count - pending.count,
-                       finished: first.finished + second.finished, failed: first.failed + second.failed,
-                       interrupted: second.interrupted)
+    }
+
+    /// Why the families not decided wait, and which decided ones stayed at an edge.
+    func logUndecided(_ scenario: Scenario, _ search: LearningRateSearch, _ p: RateSearchPhases, progress: ProgressDisplay?) {
+        guard let progress else { return }
+        for scan in scenario.rateScans {
+            switch p.states[scan.family] {
+            case .scanning?:
+                progress.log("\(scan.family): scan with seed \(search.seed) not complete (another shard's runs, or interrupted); its other seeds wait for a rerun")
+            case .extending(let next)?:
+                progress.log("\(scan.family): its next extension \(next.key) is another shard's; its other seeds wait for a rerun")
+            case .decided(nil, _)?:
+                progress.log("\(scan.family): every scan run failed; its other seeds wait for a rerun (--retry-failed)")
+            case .decided(let rate?, let edge?)? where search.maxExtensions > 0:
+                progress.log("\(scan.family): best rate \(rate) is still the \(edge.rawValue) scanned after \(search.maxExtensions) extension(s); "
+                             + "its other seeds run there (the report flags it)")
+            default: break
+            }
+        }
+        if !scanOnly && !p.notChosen.isEmpty {
+            progress.log("\(scenario.name) · \(p.notChosen.count) run(s) of other seeds at rates the scans did not choose: not run")
+        }
     }
 
     /// Each family's best learning rate: the highest R among its runs with replicate `seed`, for
-    /// the families whose every scan run is recorded (ok or failed). A family with a scan run
-    /// still missing (another shard's, or one interrupted) is left out: undecided.
+    /// the families whose scan is decided: every grid run recorded (ok or failed), and every
+    /// extension the scan needs (`RateScan.state`). A family with a scan or extension run still
+    /// missing (another shard's, or one interrupted) is left out: undecided.
     public static func bestRates(_ scenario: Scenario, seed: Int, records: [RunRecord]) -> [String: Float] {
-        let scans = scenario.runs.filter { $0.replicate == seed }
-        let recorded = Set(records.map(\.key))
-        let complete = Set(Dictionary(grouping: scans, by: \.family).filter { $0.value.allSatisfy { recorded.contains($0.key) } }.keys)
-        let keys = Set(scans.map(\.key))
-        var best: [String: (rate: Float, R: Double)] = [:]
-        for r in records where keys.contains(r.key) && r.status == .ok && complete.contains(r.spec.family) {
-            guard let m = r.metrics else { continue }
-            if let b = best[r.spec.family], b.R >= m.capacityRatio { continue }
-            best[r.spec.family] = (r.spec.learningRate, m.capacityRatio)
+        let phases = RateSearchPhases(scenario, seed: seed, records: records, toDo: { _ in false }, mine: { _ in true })
+        var best: [String: Float] = [:]
+        for (family, state) in phases.states {
+            if case .decided(let rate?, _) = state { best[family] = rate }
         }
-        return best.mapValues(\.rate)
+        return best
     }
 
     /// Trains `runs`, one per core (more cores each for the last ones), appending each record.
@@ -432,7 +496,7 @@ public struct ScenarioRunner {
         configured.snapshotSeconds = snapshotSeconds
         configured.stop = stop
         configured.stopAfterStep = stopAfterStep
-        let executor = configured, stop = self.stop
+        let executor = configured, stop = self.stop, fakeRun = self.fakeRun
         progress?.log("\(pending.count) run(s) · \(workers) at a time, \(executor.threads) core(s) each")
         let sweep = Mutex(SweepProgress())
         // Run-level threads come from Dispatch, not the kernel pool, so a run's own kernels can use
@@ -449,7 +513,7 @@ public struct ScenarioRunner {
                     return
                 }
                 let record: RunRecord
-                switch executor.attempt(pending[i], progress: progress) {
+                switch fakeRun.map({ .finished($0(pending[i])) }) ?? executor.attempt(pending[i], progress: progress) {
                 case .finished(let r): record = r
                 case .interrupted(let r):
                     // Not recorded: its snapshot (if any) resumes it on a rerun.
@@ -478,32 +542,6 @@ public struct ScenarioRunner {
         let done = sweep.withLock { $0 }
         if let e = done.storeError { throw ResultStoreError(file: store.fileURL.path, line: nil, message: e) }
         return done
-    }
-}
-
-/// A learning-rate search's runs still to do, split the way the runner and the dry run both treat
-/// them: the scan seed's runs train first; another seed trains only at its family's best rate,
-/// once every scan run of the family is recorded and none is still to do.
-struct RateSearchPhases {
-    /// The scan seed's runs still to do.
-    var scanning: [RunSpec] = []
-    /// Other seeds at their family's decided best rate.
-    var chosen: [RunSpec] = []
-    /// Other seeds of a family whose scan is not complete (or whose scan runs all failed).
-    var undecided: [RunSpec] = []
-    /// Other seeds at a rate the complete scan did not choose: never trained.
-    var notChosen: [RunSpec] = []
-
-    init(_ scenario: Scenario, seed: Int, pending: [RunSpec], records: [RunRecord]) {
-        let best = ScenarioRunner.bestRates(scenario, seed: seed, records: records)
-        scanning = pending.filter { $0.replicate == seed }
-        // A failed scan run retried (--retry-failed) is recorded yet still to do.
-        let scanningFamilies = Set(scanning.map(\.family))
-        for r in pending where r.replicate != seed {
-            if scanningFamilies.contains(r.family) || best[r.family] == nil { undecided.append(r) }
-            else if best[r.family] == r.learningRate { chosen.append(r) }
-            else { notChosen.append(r) }
-        }
     }
 }
 

@@ -76,7 +76,10 @@ import Transformer
 ///   trained model at after rounding its weight matrices, e.g. `[8, 4]`; default none).
 /// - `learningRateSearch`: `{"seed": 1}` scans every learning rate with that replicate seed only;
 ///   the other seeds then run only at each family's best rate (the highest R of the scan seed,
-///   the paper's rule). Without it every rate runs with every seed.
+///   the paper's rule). While a family's best is its largest (smallest) rate scanned, the scan
+///   seed runs the next rate out, by `factor` or else the scan's own ratio at that edge, up to
+///   `maxExtensions` (default 2) on each side (`LearningRateSearch`, `extensionRuns`). Without it
+///   every rate runs with every seed.
 /// - `report`: `columns` of the runs table (see `ReportColumn`), `groupBy` for the peak-R table
 ///   and the plot series (see `ReportDimension`; default dataset, exposures, junk), `plots`. The
 ///   report adds every setting that varies to both (docs/scenarios.md, "report").
@@ -102,6 +105,14 @@ public struct Scenario: Sendable {
     public var learningRateSearch: LearningRateSearch?
     /// The expanded runs, in order; `runs[i].index == i`.
     public var runs: [RunSpec]
+    /// The learning-rate search's potential extension runs, beyond each family's grid rates: every
+    /// seed at `rate_max · f^i` and `rate_min / f^i`, i = 1…maxExtensions (`extensionRates`). The
+    /// scan seed's train only while the scan's best is at that edge, the other seeds' only at a
+    /// best rate found there. Indices follow the grid's: `extensionRuns[j].index == runs.count + j`.
+    public var extensionRuns: [RunSpec] = []
+
+    /// Every run the scenario may train: the grid, then the potential extensions.
+    public var allRuns: [RunSpec] { runs + extensionRuns }
 
     /// Reads, decodes, validates and expands a scenario file. Throws `ScenarioError`.
     public static func load(path: String) throws -> Scenario {
@@ -116,13 +127,6 @@ public struct Scenario: Sendable {
     public static func parse(_ data: Data, file: String) throws -> Scenario {
         try ScenarioLoader(file: file).load(data)
     }
-}
-
-/// Scan learning rates with one replicate seed; run the other seeds at each family's best rate.
-public struct LearningRateSearch: Codable, Hashable, Sendable {
-    /// The replicate seed (one of the scenario's `seeds`) that runs every learning rate.
-    public var seed: Int
-    public init(seed: Int) { self.seed = seed }
 }
 
 /// A scenario decoding or validation error: `file: key.path[2]: what was expected, found what`.

@@ -30,6 +30,8 @@ struct Expansion {
         var training: TrainingConfig
         var replicate: Int
         var junk: JunkVariant?
+        /// A learning-rate search's extension run (`Scenario.extensionRuns`), not a grid run.
+        var isExtension = false
     }
     private var pending: [Pending] = []
     var count: Int { pending.count }
@@ -117,21 +119,59 @@ struct Expansion {
         return out
     }
 
-    func finish(file: String) throws -> [RunSpec] {
-        var runs: [RunSpec] = []
+    /// A run's key parts: `configuration` (the key without the seed) and `family` (without the rate too).
+    static func names(_ p: Pending) -> (datasetLabel: String, modelLabel: String, configuration: String, family: String) {
+        let datasetLabel = Self.datasetLabel(p.dataset.spec, label: p.dataset.label)
+        let modelLabel = Self.modelLabel(p.modelEntry.config, label: p.modelEntry.label)
+        var parts = [datasetLabel, modelLabel, "E\(p.exposures)", "lr\(p.training.peakLearningRate)"]
+        let extras = Self.trainingSuffix(p.training, contextLength: p.contextLength)
+        if !extras.isEmpty { parts.append(String(extras.dropFirst())) }
+        if let j = p.junk { parts.append(j.name!) }
+        let configuration = parts.joined(separator: "-")
+        parts.remove(at: 3)
+        return (datasetLabel, modelLabel, configuration, parts.joined(separator: "-"))
+    }
+
+    /// Adds the learning-rate search's potential extension runs after the grid: for each family
+    /// (in grid order), every seed at each rate `search.extensionRates` adds beyond the family's
+    /// grid rates, above nearest first, then below. Each is the grid run at that edge with its
+    /// rate replaced, so its seeds (which no rate enters) and every other setting are the grid's.
+    /// Stops once the runs are more than `limit` (the loader's guard then fails the file).
+    mutating func addRateExtensions(_ search: LearningRateSearch, limit: Int) {
+        var order: [String] = [], byFamily: [String: [Pending]] = [:]
+        for p in pending {
+            let f = Self.names(p).family
+            if byFamily[f] == nil { order.append(f) }
+            byFamily[f, default: []].append(p)
+        }
+        for f in order {
+            let members = byFamily[f]!
+            guard pending.count <= limit else { return }
+            let rates = unique(members.map(\.training.peakLearningRate)).sorted()
+            var bounded = search
+            bounded.maxExtensions = min(search.maxExtensions, limit)
+            let (above, below) = bounded.extensionRates(beyond: rates)
+            for (edge, added) in [(rates.last!, above), (rates.first!, below)] {
+                for rate in added {
+                    for var p in members where p.training.peakLearningRate == edge {
+                        p.training.peakLearningRate = rate
+                        p.isExtension = true
+                        pending.append(p)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The grid's runs and the extension runs, keyed; a key two runs share is the file's error.
+    func finish(file: String) throws -> (runs: [RunSpec], extensions: [RunSpec]) {
+        var runs: [RunSpec] = [], extensions: [RunSpec] = []
         var origin: [String: String] = [:]
         for (i, p) in pending.enumerated() {
-            let datasetLabel = Self.datasetLabel(p.dataset.spec, label: p.dataset.label)
-            let modelLabel = Self.modelLabel(p.modelEntry.config, label: p.modelEntry.label)
-            var parts = [datasetLabel, modelLabel, "E\(p.exposures)", "lr\(p.training.peakLearningRate)"]
-            let extras = Self.trainingSuffix(p.training, contextLength: p.contextLength)
-            if !extras.isEmpty { parts.append(String(extras.dropFirst())) }
-            if let j = p.junk { parts.append(j.name!) }
-            let configuration = parts.joined(separator: "-")
-            parts.remove(at: 3)
-            let family = parts.joined(separator: "-")
+            let (datasetLabel, modelLabel, configuration, family) = Self.names(p)
             let key = configuration + "-s\(p.replicate)"
             let from = "\(renderPath(p.datasetInstance.entryPath)) × \(renderPath(p.modelInstance.entryPath))"
+                + (p.isExtension ? " (a learning-rate extension)" : "")
             if let other = origin[key] {
                 throw ScenarioError(file: file, path: "", message: "two runs have the key \"\(key)\" (from \(other) and \(from)); make the entries differ or give them different labels")
             }
@@ -139,12 +179,13 @@ struct Expansion {
             let junk = p.junk.flatMap { v in v.dataset.map { JunkSpec(dataset: $0, fraction: v.fraction ?? 0, freshPeople: v.freshPeople) } }
             let stream = StreamConfig(exposures: p.exposures, contextLength: p.contextLength, junk: junk,
                                       domainToken: p.junk?.domainToken ?? false)
-            runs.append(RunSpec(scenario: scenario, index: i, key: key, configuration: configuration, family: family,
-                                datasetLabel: datasetLabel, modelLabel: modelLabel, junkLabel: p.junk?.name,
-                                dataset: p.dataset.spec, stream: stream, model: p.model, training: p.training,
-                                evaluation: evaluation, replicate: p.replicate, scenarioSeed: scenarioSeed))
+            let spec = RunSpec(scenario: scenario, index: i, key: key, configuration: configuration, family: family,
+                               datasetLabel: datasetLabel, modelLabel: modelLabel, junkLabel: p.junk?.name,
+                               dataset: p.dataset.spec, stream: stream, model: p.model, training: p.training,
+                               evaluation: evaluation, replicate: p.replicate, scenarioSeed: scenarioSeed)
+            if p.isExtension { extensions.append(spec) } else { runs.append(spec) }
         }
-        return runs
+        return (runs, extensions)
     }
 }
 

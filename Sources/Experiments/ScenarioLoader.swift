@@ -291,9 +291,18 @@ struct ScenarioLoader {
                 }
             }
         }
-        let runs = try expansion.finish(file: file)
+        if let search = top.learningRateSearch {
+            let grid = expansion.count
+            expansion.addRateExtensions(search, limit: Self.maximumRuns)
+            if expansion.count > Self.maximumRuns {
+                throw fail([PathKey("learningRateSearch"), PathKey("maxExtensions")],
+                           "the grid's \(grid) runs and their learning-rate extensions are more than \(Self.maximumRuns) runs; lower maxExtensions or split the scenario")
+            }
+        }
+        let (runs, extensions) = try expansion.finish(file: file)
         return Scenario(name: name, description: top.description, file: file, seed: top.seed, seeds: top.seeds,
-                        evaluation: top.evaluation, report: top.report, learningRateSearch: top.learningRateSearch, runs: runs)
+                        evaluation: top.evaluation, report: top.report, learningRateSearch: top.learningRateSearch,
+                        runs: runs, extensionRuns: extensions)
     }
 
     // MARK: Grids

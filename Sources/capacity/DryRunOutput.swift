@@ -9,6 +9,7 @@ enum DryRunOutput {
         var out = "\(plan.scenario) · dry run · \(plan.runs.count) runs: \(n(.toDo)) to do"
         if n(.afterScan) > 0 { out += ", \(n(.afterScan)) waiting for the learning-rate scan (\(plan.toTrain.count - n(.toDo)) of them will train)" }
         if n(.notChosen) > 0 { out += ", \(n(.notChosen)) at rates the scan did not choose" }
+        if n(.mayExtend) > 0 { out += ", \(n(.mayExtend)) the scan may add (at most \(plan.extensionRunsAtMost) will train)" }
         out += ", \(n(.finished)) finished (skipped)\n"
         if !plan.replacing.isEmpty {
             out += "--replace: \(plan.replacing.count) recorded run(s) whose settings changed train again: \(plan.replacing.joined(separator: ", "))\n"
@@ -33,6 +34,15 @@ enum DryRunOutput {
         out += String(format: "Estimates from timing training steps of %d model shape(s) on this machine just now (%.1f s);", plan.shapesTimed, plan.timingSeconds)
         out += " other load on the machine slows them."
         if n(.afterScan) > 0 { out += "\nRuns waiting for the scan train at one rate per family and seed; the total counts one." }
+        if !plan.extending.isEmpty {
+            let families = plan.extending.count == 1 ? "1 family" : "\(plan.extending.count) families"
+            out += "\n\(families) may still extend the learning-rate scan past an edge (\"may extend\"): at most "
+            out += "\(plan.extensionRunsAtMost) more run(s), \(clock(plan.extensionSecondsAtMost)) of run time on one core, not in the total; "
+            out += "each trains only once the one before it is recorded and the best rate is still at that edge:"
+            for f in plan.extending {
+                out += "\n  \(f.family): at most \(f.runsAtMost) run(s), \(clock(f.secondsAtMost))"
+            }
+        }
         return out
     }
 
@@ -45,10 +55,13 @@ enum DryRunOutput {
             var total = true
             var scenario: String, cores: Int, runsToTrain: Int, tokens: Int, steps: Int
             var estimatedWallSeconds: Double, estimatedRunSeconds: Double, shapesTimed: Int
+            /// Possible learning-rate extensions beyond the total: runs and one-core seconds, at most.
+            var extensionRunsAtMost: Int, extensionSecondsAtMost: Double
         }
         let total = Total(scenario: plan.scenario, cores: plan.cores, runsToTrain: plan.toTrain.count, tokens: plan.totalTokens,
                           steps: plan.totalSteps, estimatedWallSeconds: plan.estimatedWallSeconds,
-                          estimatedRunSeconds: plan.totalRunSeconds, shapesTimed: plan.shapesTimed)
+                          estimatedRunSeconds: plan.totalRunSeconds, shapesTimed: plan.shapesTimed,
+                          extensionRunsAtMost: plan.extensionRunsAtMost, extensionSecondsAtMost: plan.extensionSecondsAtMost)
         lines.append(line(total))
         return lines.joined(separator: "\n")
     }

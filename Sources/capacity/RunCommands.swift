@@ -8,7 +8,7 @@ import Experiments
 enum RunCommand {
     static let help = """
     capacity run SCENARIO.json [--results DIR] [--cores N] [--shard i/n] [--retry-failed] [--no-checkpoints]
-                               [--replace] [--dry-run [--json]]
+                               [--replace] [--scan-only] [--dry-run [--json]]
 
     Trains and evaluates every run of a scenario file and appends one JSON line per finished run
     to <results>/<scenario>/runs.jsonl. Runs already there are skipped, so an interrupted sweep
@@ -29,6 +29,9 @@ enum RunCommand {
       --no-checkpoints  do not save trained models under <results>/<scenario>/checkpoints/
       --replace         retrain the recorded runs whose settings changed, and set aside the recorded
                         runs the scenario no longer has: their lines move to superseded.jsonl
+      --scan-only       with a learningRateSearch: train the scan seed's runs and the extensions
+                        the scan calls for, one after another, but no other seed (a cluster's
+                        single job between two arrays: scripts/slurm/submit.sh)
       --dry-run         train nothing, write nothing: list the runs still to do with their tokens,
                         steps, parameters, data bits, R_max and estimated time (from timing a few
                         training steps of each model shape on this machine), and the total
@@ -36,7 +39,7 @@ enum RunCommand {
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "replace", "dry-run", "json", "help"])
+        let a = try Arguments(args, valued: ["results", "cores", "shard"], flags: ["retry-failed", "no-checkpoints", "replace", "scan-only", "dry-run", "json", "help"])
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("run: expected one scenario file\n\n\(help)") }
         let path = a.positionals[0]
@@ -45,6 +48,11 @@ enum RunCommand {
         let cores = try a.int("cores", default: availableCores, in: 1...maximumThreads)
         let root = URL(fileURLWithPath: a.options["results"] ?? "results")
         let store = ResultStore(resultsRoot: root, scenario: scenario.name, shard: shard)
+        let scanOnly = a.switches.contains("scan-only")
+        if scanOnly && scenario.learningRateSearch == nil {
+            throw CLIError("--scan-only: \(path) has no learningRateSearch, so no scan to run alone")
+        }
+        if scanOnly && a.switches.contains("dry-run") { throw CLIError("--scan-only: not with --dry-run (the plan shows every run)") }
         if a.switches.contains("dry-run") {
             let plan = try DryRun.plan(scenario, store: store, cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
                                        replace: a.switches.contains("replace"))
@@ -65,11 +73,14 @@ enum RunCommand {
         }
         var runner = ScenarioRunner(cores: cores, shard: shard, retryFailed: a.switches.contains("retry-failed"),
                                     saveCheckpoints: !a.switches.contains("no-checkpoints"))
+        runner.scanOnly = scanOnly
         runner.stop = Interrupts.install()
         let summary = try runner.run(scenario, store: store, progress: progress)
         exitIfInterrupted(runner.stop!, store: store, inFlight: summary.interrupted)
         var line = "done · \(store.fileURL.path) (\(summary.finished) finished, \(summary.failed) failed, \(summary.skipped) skipped)"
-        if shard == nil {
+        if scanOnly {
+            line += " · the scan is done where it could be; the other seeds and the report come next: capacity run \(path)"
+        } else if shard == nil {
             let report = try Report.generate(directory: store.directory, settings: scenario.report)
             line += " · " + report.files.map(\.path).joined(separator: " · ")
         } else {

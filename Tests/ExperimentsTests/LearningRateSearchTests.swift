@@ -5,8 +5,10 @@ import XCTest
 /// `learningRateSearch`: one seed scans the rates, the others follow each family's best rate;
 /// and the report sections that depend on grids (capacity-limited fits, passes, junk).
 final class LearningRateSearchTests: XCTestCase {
+    /// Without extensions (`maxExtensions` 0): the grid's scan alone, as before extensions
+    /// existed (RateExtensionTests has the extension rule).
     let searchScenario = """
-    {"name": "search", "seeds": [1, 2, 3], "learningRateSearch": {"seed": 1},
+    {"name": "search", "seeds": [1, 2, 3], "learningRateSearch": {"seed": 1, "maxExtensions": 0},
      "datasets": [\(bioD("40"))],
      "models": [{"layers": 2, "heads": 1, "width": [4, 8]}],
      "training": {"exposures": 3, "batchWindows": 2, "contextLength": 64, "learningRates": [0.001, 0.03]}}

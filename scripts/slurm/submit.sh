@@ -20,9 +20,11 @@
 # Environment: CAPACITY, the capacity binary, reachable at the same absolute path from every node
 # (default: the release build of this checkout, `swift build -c release --show-bin-path`/capacity).
 # Resubmitting the same command resumes a sweep: finished runs are skipped.
-# Scenarios with "learningRateSearch" get a second array, started when the first has ended: the
-# other seeds run only once every scan run of their family is recorded, whichever shard ran it.
-# Prints the two job ids; the last line is `array=ID report=ID` for scripts.
+# Scenarios with "learningRateSearch" (and more than one shard) get two more jobs, each started
+# when the one before has ended: a single job that runs the scan's extensions past its edges
+# (capacity-scan.sbatch, `capacity run --scan-only`), then a second array for the other seeds,
+# which run only once their family's whole scan, extensions included, is recorded.
+# Prints the job ids; the last line is `array=ID report=ID` for scripts.
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -64,9 +66,14 @@ capacity=$(realpath "$capacity")
 name=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$scenario" 2>/dev/null) \
     || die "$scenario: cannot read its \"name\" (needs python3 and a valid scenario file)"
 [[ -n $name && $name != */* ]] || die "$scenario: unexpected scenario name \"$name\""
-# The runner decides a family's best rate only when every scan run of it is recorded; under an
-# array, a shard may finish before another shard's scan runs, so a second array (after the first)
-# trains the seeds that had to wait. Finished runs are skipped, so it costs nothing otherwise.
+# The runner decides a family's best rate only when every scan run of it is recorded, extensions
+# included, and runs a family's next extension only once the one before it is recorded. Under an
+# array, a shard may finish before another shard's scan runs, and a family's extensions may belong
+# to several shards, each of which would have to wait for the others. So, after the first array:
+# one job on one node runs every family's extensions in turn (--scan-only: no other seed; the
+# extensions are few, at most maxExtensions per family, and families run side by side on its
+# cores); then a second array of the same shards trains the other seeds at the decided rates.
+# Finished runs are skipped, so each stage costs nothing when there is nothing left for it.
 rounds=1
 if python3 -c 'import json, sys; sys.exit(0 if "learningRateSearch" in json.load(open(sys.argv[1])) else 1)' "$scenario" \
     && ((shards > 1)); then
@@ -80,30 +87,39 @@ results=$(realpath "$results")
 frozen=$(mktemp "$dir/slurm/scenario.XXXXXX.json")
 cp "$scenario" "$frozen"
 
-common=(--parsable --chdir "$dir" --export "ALL,CAPACITY=$capacity,CAPACITY_SHARDS=$shards")
+common=(--parsable --chdir "$dir")
+shard_env=(--export "ALL,CAPACITY=$capacity,CAPACITY_SHARDS=$shards")
+plain_env=(--export "ALL,CAPACITY=$capacity")
 [[ -n $time ]] && common+=(--time "$time")
 [[ -n $partition ]] && common+=(--partition "$partition")
 common+=("${sbatch_extra[@]}")
 
-array=$(sbatch "${common[@]}" --job-name "capacity-$name" --array "0-$((shards - 1))" \
+array=$(sbatch "${common[@]}" "${shard_env[@]}" --job-name "capacity-$name" --array "0-$((shards - 1))" \
     --cpus-per-task "$cores" ${mem:+--mem "$mem"} --output "$dir/slurm/%x-%A_%a.out" \
     "$here/capacity-array.sbatch" "$frozen" "$results" "${run_flags[@]}")
 array=${array%%;*}
 last=$array
+scan=""
 if ((rounds == 2)); then
-    last=$(sbatch "${common[@]}" --job-name "capacity-$name-seeds" --array "0-$((shards - 1))" \
-        --cpus-per-task "$cores" ${mem:+--mem "$mem"} --output "$dir/slurm/%x-%A_%a.out" \
+    scan=$(sbatch "${common[@]}" "${plain_env[@]}" --job-name "capacity-$name-scan" \
+        --cpus-per-task "$cores" ${mem:+--mem "$mem"} --output "$dir/slurm/%x-%j.out" \
         --dependency "afterany:$array" --kill-on-invalid-dep yes \
+        "$here/capacity-scan.sbatch" "$frozen" "$results" "${run_flags[@]}")
+    scan=${scan%%;*}
+    last=$(sbatch "${common[@]}" "${shard_env[@]}" --job-name "capacity-$name-seeds" --array "0-$((shards - 1))" \
+        --cpus-per-task "$cores" ${mem:+--mem "$mem"} --output "$dir/slurm/%x-%A_%a.out" \
+        --dependency "afterany:$scan" --kill-on-invalid-dep yes \
         "$here/capacity-array.sbatch" "$frozen" "$results" "${run_flags[@]}")
     last=${last%%;*}
 fi
-report=$(sbatch "${common[@]}" --job-name "capacity-report-$name" --cpus-per-task 1 \
+report=$(sbatch "${common[@]}" "${shard_env[@]}" --job-name "capacity-report-$name" --cpus-per-task 1 \
     --dependency "afterany:$last" --kill-on-invalid-dep yes --output "$dir/slurm/%x-%j.out" \
     "$here/capacity-report.sbatch" "$dir")
 report=${report%%;*}
 
 echo "array job $array: $shards task(s), shard i/$shards each, $cores core(s) per task"
-((rounds == 2)) && echo "array job $last: the same shards again once $array has ended, for the seeds that follow the learning-rate scan"
+((rounds == 2)) && echo "scan job $scan: the learning-rate scan's extensions, one node, once $array has ended"
+((rounds == 2)) && echo "array job $last: the same shards again once $scan has ended, for the seeds that follow the learning-rate scan"
 echo "report job $report: capacity report $dir, once the array has ended"
 echo "results: $dir · logs: $dir/slurm/"
 echo "array=$array report=$report"
