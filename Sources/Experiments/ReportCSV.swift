@@ -10,7 +10,7 @@ extension Report {
     ]
     /// Model fields beyond the shape (empty where they do not apply: experts of a dense model).
     static let csvModelFields: [ReportColumn] = [
-        .rotaryBase, .normBias, .tiedHead, .experts, .trainingCapacityFactor, .evaluationCapacityFactor,
+        .rotaryBase, .norm, .attentionBias, .normBias, .tiedHead, .experts, .trainingCapacityFactor, .evaluationCapacityFactor,
         .loadBalancingCoefficient,
     ]
     static let csvTrainingFields: [ReportColumn] = [.weightPrecision, .plateauSteps, .plateauMinImprovementNats]

@@ -13,7 +13,8 @@ extension ReportColumn {
         .firstNames, .middleNames, .lastNames, .birthYears, .birthCities, .universities, .majors, .employers,
         .templatesPerAttribute, .simple, .length, .vocabulary,
         .junk, .junkFraction, .freshPeople, .domainToken, .exposures, .contextLength,
-        .model, .layers, .heads, .width, .mlp, .vocabularySize, .modelContextLength, .rotaryBase, .normBias, .tiedHead,
+        .model, .layers, .heads, .width, .mlp, .vocabularySize, .modelContextLength, .rotaryBase, .norm, .attentionBias,
+        .normBias, .tiedHead,
         .experts, .trainingCapacityFactor, .evaluationCapacityFactor, .loadBalancingCoefficient,
         .lr, .batchWindows, .warmupFraction, .finalLearningRateRatio, .weightDecay, .beta1, .beta2, .epsilon,
         .gradientClip, .weightPrecision, .plateauSteps, .plateauMinImprovementNats, .seed,
@@ -72,6 +73,8 @@ extension ReportColumn {
         case .vocabularySize: return "\(m.vocabularySize)"
         case .modelContextLength: return "\(m.contextLength)"
         case .rotaryBase: return "\(m.rotaryBase)"
+        case .norm: return m.norm.rawValue
+        case .attentionBias: return "\(m.attentionBias)"
         case .normBias: return "\(m.normBias)"
         case .tiedHead: return "\(m.tiedHead)"
         case .experts: return moe ? "\(m.experts)" : nil
@@ -121,6 +124,7 @@ extension ReportColumn {
         case .simple: return flag("bioS-simple", "bioS (not simple)")
         case .domainToken: return flag("domain token", "no domain token")
         case .freshPeople: return flag("fresh junk people", "repeated junk people")
+        case .attentionBias: return flag("attention bias", "no attention bias")
         case .normBias: return flag("norm bias", "no norm bias")
         case .tiedHead: return flag("tied head", "untied head")
         default: return "\(header) \(value)"
@@ -164,6 +168,8 @@ extension ReportColumn {
         case .modelContextLength: return "model context"
         case .weightPrecision: return "precision"
         case .rotaryBase: return "rotary base"
+        case .norm: return "norm"
+        case .attentionBias: return "attention bias"
         case .normBias: return "norm bias"
         case .tiedHead: return "tied head"
         case .trainingCapacityFactor: return "capacity factor (training)"

@@ -218,7 +218,7 @@ public enum ReportColumn: String, Codable, CaseIterable, Sendable {
     case birthYears, birthCities, universities, majors, employers, templatesPerAttribute, simple, length, vocabulary
     /// Stream, model and training fields.
     case contextLength, junkFraction, freshPeople, domainToken
-    case layers, heads, width, vocabularySize, modelContextLength, rotaryBase, normBias, tiedHead
+    case layers, heads, width, vocabularySize, modelContextLength, rotaryBase, norm, attentionBias, normBias, tiedHead
     case experts, trainingCapacityFactor, evaluationCapacityFactor, loadBalancingCoefficient
     case warmupFraction, finalLearningRateRatio, weightDecay, beta1, beta2, epsilon, gradientClip
     case weightPrecision, plateauSteps, plateauMinImprovementNats

@@ -87,8 +87,16 @@ public final class GPT {
     /// they sit in L2, so the [BT × V] logits never go to memory. The head's weights are packed
     /// once per step for both of its products. Returns the mean loss in nats/token; `logits` is
     /// not filled (only `positionLosses`).
+    ///
+    /// The fusion runs only where it measured faster (`fusesHead`); elsewhere this is `forward`
+    /// then `backward`, with the same bits either way.
     @discardableResult
     public func forwardBackward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, batch B: Int) -> Float {
+        guard fusesHead else {
+            let loss = forward(inputs: inputs, targets: targets, batch: B, training: true)
+            backward()
+            return loss
+        }
         forwardTrunk(inputs: inputs, targets: targets, batch: B, seqLen: nil, training: true)
         let C = config.width, V = config.vocabularySize, BT = B * seqLen, th = threads
         let p = params.pointer, g = grads.pointer, a = acts, s = scratch
@@ -115,6 +123,13 @@ public final class GPT {
         backwardTrunk()
         return meanLoss()
     }
+
+    /// Whether a training step fuses the head: on one thread at widths ≤ 32, where the [BT × V]
+    /// logits and their exponentials outweigh the head's matmuls (Zen 1, best of 5, V 443:
+    /// 2-1-8 1.14×, 2-2-32 1.07× the unfused step). From width 64 it measured even (0.99×) and
+    /// below at 128 (gpt2-4-4-128: 0.90×: the row blocks' matmuls are smaller); two threads lose
+    /// the head's parallel matmuls.
+    public var fusesHead: Bool { threads == 1 && config.width <= 32 }
 
     /// Mean of the last pass's per-position losses over scored positions (nats/token), summed
     /// in position order in Double; sets `countedTargets`.

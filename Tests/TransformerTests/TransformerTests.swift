@@ -246,6 +246,7 @@ final class BitIdentityGuardTests: XCTestCase {
                     model.zeroGrads()
                     let loss: Float
                     if fused {
+                        XCTAssertEqual(model.fusesHead, threads == 1, "fused on one thread at these widths")
                         loss = model.forwardBackward(inputs: inputs, targets: targets, batch: 4)
                     } else {
                         loss = model.forward(inputs: inputs, targets: targets, batch: 4, training: true)
