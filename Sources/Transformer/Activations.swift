@@ -65,8 +65,11 @@ final class BackwardScratch {
     let dqkv: UnsafeMutablePointer<Float>     // [BT × 3C]
     let datt: UnsafeMutablePointer<Float>     // [B × H × T × T]
     let mlp: MLPScratch
+    /// Widest model whose training steps fuse the head (`GPT.fusesHead` says why).
+    static let fusedHeadMaxWidth = 32
     /// The fused head (`GPT.forwardBackward`): rows per block, sized so a block's logits (about
     /// 128 KiB) stay in L2 beside the packed weights; a multiple of every GEMM tile's rows.
+    /// 0 for wider models, which never fuse: their three head buffers are then empty.
     let headRows: Int
     let dlogits: UnsafeMutablePointer<Float>          // [headRows × V] a block's logits, then their gradient
     let headForPacked: UnsafeMutablePointer<Float>    // head packed as B of x·headᵀ (gemmPackB .nt)
@@ -85,11 +88,11 @@ final class BackwardScratch {
         dres = arena.take(BT * C); dln = arena.take(BT * C); datty = arena.take(BT * C)
         dqkv = arena.take(BT * 3 * C); datt = arena.take(attFloats)
         mlp = MLPScratch(arena: arena, config: c, rows: BT)
-        let V = max(c.vocabularySize, 1)
-        headRows = min(BT, max(12, 32_768 / V / 12 * 12))
+        let V = max(c.vocabularySize, 1), fuses = C <= Self.fusedHeadMaxWidth
+        headRows = fuses ? min(BT, max(12, 32_768 / V / 12 * 12)) : 0
         dlogits = arena.take(headRows * V)
-        headForPacked = arena.take(gemmPackedBCount(n: V, k: C))
-        headBackPacked = arena.take(gemmPackedBCount(n: C, k: V))
+        headForPacked = arena.take(fuses ? gemmPackedBCount(n: V, k: C) : 0)
+        headBackPacked = arena.take(fuses ? gemmPackedBCount(n: C, k: V) : 0)
     }
 }
 

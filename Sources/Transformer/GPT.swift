@@ -124,12 +124,13 @@ public final class GPT {
         return meanLoss()
     }
 
-    /// Whether a training step fuses the head: on one thread at widths ≤ 32, where the [BT × V]
+    /// Whether a training step fuses the head: on one thread at widths ≤ 32
+    /// (`BackwardScratch.fusedHeadMaxWidth`; wider models get no head buffers), where the [BT × V]
     /// logits and their exponentials outweigh the head's matmuls (Zen 1, best of 5, V 443:
     /// 2-1-8 1.14×, 2-2-32 1.07× the unfused step). From width 64 it measured even (0.99×) and
     /// below at 128 (gpt2-4-4-128: 0.90×: the row blocks' matmuls are smaller); two threads lose
     /// the head's parallel matmuls.
-    public var fusesHead: Bool { threads == 1 && config.width <= 32 }
+    public var fusesHead: Bool { threads == 1 && scratch.headRows > 0 }
 
     /// Mean of the last pass's per-position losses over scored positions (nats/token), summed
     /// in position order in Double; sets `countedTargets`.
