@@ -216,6 +216,9 @@ extension ReportDimension {
         case .exposures: return .exposures
         case .junk: return .junk
         case .mlp: return .mlp
+        case .norm: return .norm
+        case .attentionBias: return .attentionBias
+        case .tiedHead: return .tiedHead
         case .layers: return .layers
         case .heads: return .heads
         case .lr: return .lr

@@ -181,7 +181,8 @@ public final class ResultStore: @unchecked Sendable {
 
     /// Moves every line of the directory's runs files whose key is in `keys` to `superseded.jsonl`
     /// (appended, so nothing is lost), rewriting each runs file whole (a temporary file, then a
-    /// rename). Returns the number of lines moved. Not safe while other processes append to the
+    /// rename), and each moved run's training curve from `curves/` to `superseded/curves/` (a
+    /// later curve of the same run replaces an earlier one there). Returns the number of lines moved. Not safe while other processes append to the
     /// same directory (shards of a running sweep): run it before starting them.
     @discardableResult
     public func supersede(keys: Set<String>) throws -> Int {
@@ -193,7 +194,7 @@ public final class ResultStore: @unchecked Sendable {
         for name in names.sorted() where name.hasPrefix("runs") && name.hasSuffix(".jsonl") {
             let url = directory.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else { continue }
-            var kept = Data(), moved = Data()
+            var kept = Data(), moved = Data(), movedKeys: [String] = []
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
                 let bytes = ArraySlice([UInt8](line))
                 // A line that does not decode (an interrupted last write) moves too: it would
@@ -201,7 +202,7 @@ public final class ResultStore: @unchecked Sendable {
                 let r = try? Self.decode(line: bytes)
                 if r.map({ keys.contains($0.key) }) ?? !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                     moved.append(contentsOf: bytes); moved.append(0x0A)
-                    if r != nil { count += 1 }
+                    if let r { count += 1; movedKeys.append(r.key) }
                 } else {
                     kept.append(contentsOf: bytes); kept.append(0x0A)
                 }
@@ -210,9 +211,24 @@ public final class ResultStore: @unchecked Sendable {
             // The superseded lines reach the disk before the runs file loses them.
             try appendLocked(moved, to: directory.appendingPathComponent("superseded.jsonl"))
             try kept.write(to: url, options: .atomic)
+            try moveCurves(of: movedKeys)
         }
         checkedTail = false
         return count
+    }
+
+    /// `curves/<key>.jsonl` → `superseded/curves/<key>.jsonl`, for the runs that have one.
+    private func moveCurves(of keys: [String]) throws {
+        let fm = FileManager.default, curves = directory.appendingPathComponent("curves")
+        let target = directory.appendingPathComponent("superseded/curves")
+        for key in keys {
+            let from = curves.appendingPathComponent("\(key).jsonl")
+            guard fm.fileExists(atPath: from.path) else { continue }
+            try fm.createDirectory(at: target, withIntermediateDirectories: true)
+            let to = target.appendingPathComponent("\(key).jsonl")
+            if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
+            try fm.moveItem(at: from, to: to)
+        }
     }
 
     /// Appends `data` whole with `O_APPEND` and fsyncs. Only a full disk or a signal interrupts a

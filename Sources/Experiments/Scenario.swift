@@ -228,7 +228,7 @@ public enum ReportColumn: String, Codable, CaseIterable, Sendable {
 
 /// A quantity the peak-R table groups by (one plot series per group).
 public enum ReportDimension: String, Codable, CaseIterable, Sendable {
-    case dataset, people, exposures, junk, mlp, layers, heads, lr, batchWindows, contextLength
+    case dataset, people, exposures, junk, mlp, norm, attentionBias, tiedHead, layers, heads, lr, batchWindows, contextLength
 
     public init(from decoder: Decoder) throws { self = try decodeNamed(decoder) }
 }

@@ -149,17 +149,7 @@ enum EvaluateCommand {
         guard a.positionals.count == 1 else { throw CLIError("evaluate: expected one checkpoint file\n\n\(help)") }
         let path = a.positionals[0]
         let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path): no such file") }
-        if isDirectory.boolValue {
-            let url = URL(fileURLWithPath: path)
-            let inside = [url, url.appendingPathComponent("checkpoints")].flatMap { d in
-                ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).filter { $0.hasSuffix(".ckpt") }.sorted()
-                    .map { d.appendingPathComponent($0).path }
-            }
-            throw CLIError("\(path) is a directory; expected a checkpoint file (capacity run writes <results>/<scenario>/checkpoints/<key>.ckpt)"
-                           + (inside.isEmpty ? "" : ", e.g. \(inside[0])" + (inside.count > 1 ? " (\(inside.count) here)" : "")))
-        }
+        try requireCheckpointFile(path)
         let model: GPT, header: CheckpointHeader
         do { (model, header) = try loadCheckpoint(path, threads: threads) } catch {
             throw CLIError("\(path): not a readable checkpoint (\(describe(error)))")
@@ -205,6 +195,21 @@ enum EvaluateCommand {
         print(String(format: "params %d (paper count; %d total) · R = %.3f bits/param · R_max = %.3f",
                      params.paper, params.total, out.capacityRatio, out.capacityRatioMax))
         for (n, acc) in zip(e.attributeNames, e.accuracyPerAttribute) { print(String(format: "  %-14@ accuracy %.3f", n as NSString, acc)) }
+    }
+
+    /// A clear error unless `path` is a file; for a directory, names a checkpoint inside it.
+    static func requireCheckpointFile(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path): no such file") }
+        if isDirectory.boolValue {
+            let url = URL(fileURLWithPath: path)
+            let inside = [url, url.appendingPathComponent("checkpoints")].flatMap { d in
+                ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).filter { $0.hasSuffix(".ckpt") }.sorted()
+                    .map { d.appendingPathComponent($0).path }
+            }
+            throw CLIError("\(path) is a directory; expected a checkpoint file (capacity run writes <results>/<scenario>/checkpoints/<key>.ckpt)"
+                           + (inside.isEmpty ? "" : ", e.g. \(inside[0])" + (inside.count > 1 ? " (\(inside.count) here)" : "")))
+        }
     }
 
     static func describe(_ error: Error) -> String {

@@ -10,6 +10,7 @@ usage: capacity <command> [options]     (capacity <command> --help for details)
   evaluate CKPT      score a checkpoint against its dataset in learned bits
   generate           write a dataset as JSON Lines (text, token ids, spans)
   export DIR KEY     write what a recorded run trained on and is scored on, as JSON Lines
+  export-model CKPT  write a checkpoint as a Hugging Face transformers model directory
   bench              training throughput and % of this machine's peak
 
   --version          print the version
@@ -35,6 +36,7 @@ do {
     case "evaluate": try EvaluateCommand.run(rest)
     case "generate": try GenerateCommand.run(rest)
     case "export": try ExportCommand.run(rest)
+    case "export-model": try ExportModelCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     default: throw CLIError("unknown command \"\(command)\"\n\n\(usage)")
     }

@@ -65,11 +65,17 @@ final class RunIdentityTests: XCTestCase {
     }
 
     func testReplaceMovesTheOldLinesToSupersededAndRetrains() throws {
-        let (store, _) = try trained(try tiny())
+        // Two models; the changed scenario keeps only the first, so the second's runs are orphans.
+        let (store, _) = try trained(try tiny(models: #"{"layers": 2, "heads": 1, "width": 4}, {"layers": 2, "heads": 1, "width": 6}"#))
         let old = try store.loadAll().records
+        let curves = store.directory.appendingPathComponent("curves")
+        let oldCurves = try old.map { try Data(contentsOf: curves.appendingPathComponent("\($0.key).jsonl")) }
+        let orphans = old.map(\.key).filter { $0.contains("-2-1-6-") }
+        XCTAssertEqual(orphans.count, 2)
         let changed = try tiny(evaluationSeed: 2)
         let plan = try DryRun.plan(changed, store: store, cores: 1, replace: true, timer: StepTimer(budgetSeconds: 0.01))
-        XCTAssertEqual(Set(plan.replacing), Set(old.map(\.key)))
+        XCTAssertEqual(Set(plan.replacing), Set(old.map(\.key)).subtracting(orphans))
+        XCTAssertEqual(Set(plan.settingAside), Set(orphans))
         XCTAssertEqual(plan.runs.map(\.status), [.toDo, .toDo], "a changed run is to do again under --replace")
         let summary = try ScenarioRunner(cores: 2, saveCheckpoints: false, replace: true).run(changed, store: store, progress: nil)
         XCTAssertEqual(summary.finished, 2)
@@ -79,6 +85,12 @@ final class RunIdentityTests: XCTestCase {
         XCTAssertTrue(now.allSatisfy { $0.spec.evaluation.seed == 2 })
         let superseded = try ResultStore.parse(Data(contentsOf: store.directory.appendingPathComponent("superseded.jsonl")), file: "superseded.jsonl")
         XCTAssertEqual(superseded.records.sorted { $0.key < $1.key }, old.sorted { $0.key < $1.key }, "the replaced lines are kept")
+        let moved = store.directory.appendingPathComponent("superseded/curves")
+        for (r, curve) in zip(old, oldCurves) {
+            XCTAssertEqual(try Data(contentsOf: moved.appendingPathComponent("\(r.key).jsonl")), curve, "the old curve is kept beside its line")
+            XCTAssertEqual(FileManager.default.fileExists(atPath: curves.appendingPathComponent("\(r.key).jsonl").path), !orphans.contains(r.key),
+                           "curves/ holds the retrained runs' curves and no orphan's")
+        }
         XCTAssertTrue(try store.checkIdentity(changed).isClean)
     }
 
