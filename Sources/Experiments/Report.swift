@@ -92,17 +92,19 @@ public enum Report {
 
         md += "\n## Peak capacity ratio\n\n"
         md += "Per \(a.axes.map(\.rawValue).joined(separator: ", ")): the model with the highest R "
-        md += "(each model at its best learning rate; mean ± standard deviation over seeds when there are several).\n\n"
+        md += "(each model at its best learning rate; mean ± standard deviation over seeds when there are several, "
+        md += "and the mean's 95% interval, mean ± t(0.975, seeds − 1) · sd / √seeds).\n\n"
         var peakRows: [[String]] = [], peaks: [Analysis.Family] = []
         for group in a.groups {
             guard let peak = a.families(in: group).max(by: { $0.best.R.mean < $1.best.R.mean }) else { continue }
             let c = peak.best, m = c.metrics
             peaks.append(peak)
             peakRows.append(group.map { $0.isEmpty ? "—" : $0 }
-                            + [meanSpread(c.R, 3), c.spec.modelLabel, "\(c.spec.learningRate)", grouped(m.paramsPaper),
+                            + [meanSpread(c.R, 3), c.R.interval95.map { "\(fixed($0.lowerBound, 3)) to \(fixed($0.upperBound, 3))" } ?? "—",
+                               c.spec.modelLabel, "\(c.spec.learningRate)", grouped(m.paramsPaper),
                                fixed(m.capacityRatioMax, 2), grouped(c.bits.mean), fixed(c.accuracy.mean, 3), "\(c.R.count)"])
         }
-        md += table(a.axes.map(\.header) + ["peak R", "model", "lr", "params", "R_max", "bits", "accuracy", "seeds"], peakRows)
+        md += table(a.axes.map(\.header) + ["peak R", "95% interval", "model", "lr", "params", "R_max", "bits", "accuracy", "seeds"], peakRows)
         md += peakEdgeNote(peaks, a)
 
         md += "\n## Runs\n\n"

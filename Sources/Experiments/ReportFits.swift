@@ -60,9 +60,14 @@ extension Report {
             var row = [a.seriesName(g), "\(limited.count)", range.summary]
             if range.allowsFit, let lin = LinearFit.leastSquares(x: params, y: bits) {
                 let origin = zip(params, bits).map(*).reduce(0, +) / params.map { $0 * $0 }.reduce(0, +)
-                row += [fixed(origin, 3), fixed(lin.slope, 3), grouped(lin.intercept), fixed(lin.rSquared, 3)]
+                // The interval sees every seed's run at the best rate: with balanced seeds its
+                // slope is the slope over the means, and its residuals include the seed spread.
+                let runs = limited.flatMap { f in a.ok.filter { $0.spec.configuration == f.best.configuration } }.compactMap(\.metrics)
+                let perRun = LinearFit.leastSquares(x: runs.map { Double($0.paramsPaper) }, y: runs.map(\.bits.total))
+                let interval = perRun?.slopeInterval95.map { "\(fixed($0.lowerBound, 3)) to \(fixed($0.upperBound, 3)) (\(runs.count) runs)" } ?? "—"
+                row += [fixed(origin, 3), fixed(lin.slope, 3), interval, grouped(lin.intercept), fixed(lin.rSquared, 3)]
             } else {
-                row += [range.refusal, "—", "—", "—"]
+                row += [range.refusal, "—", "—", "—", "—"]
             }
             rows.append(row + ["\(fixed(ratios.min, 3)) to \(fixed(ratios.max, 3))"])
         }
@@ -70,8 +75,11 @@ extension Report {
         var md = "\n## Capacity-limited models\n\n"
         md += "Models whose data hold more than \(fixed(capacityLimitedRmax, 0)) bits per parameter (R_max > \(fixed(capacityLimitedRmax, 0))), "
         md += "each at its best learning rate, mean over seeds: the slope of learned bits against parameters, "
-        md += "through the origin and with an intercept (bits per parameter), and the range of their R. " + fitRule + "\n\n"
-        md += table(["series", "models", "params (sizes)", "bits/param (through origin)", "bits/param (slope)", "intercept (bits)",
+        md += "through the origin and with an intercept (bits per parameter), and the range of their R. "
+        md += "The slope's 95% interval is t(0.975, runs − 2) standard errors of the same least squares over every seed's run "
+        md += "at the best rate (so the seed spread counts). " + fitRule + "\n\n"
+        md += table(["series", "models", "params (sizes)", "bits/param (through origin)", "bits/param (slope)", "slope 95% interval",
+                     "intercept (bits)",
                      "linear R²", "R range"], rows)
         return md
     }

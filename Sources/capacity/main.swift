@@ -11,6 +11,7 @@ usage: capacity <command> [options]     (capacity <command> --help for details)
   generate           write a dataset as JSON Lines (text, token ids, spans)
   export DIR KEY     write what a recorded run trained on and is scored on, as JSON Lines
   export-model CKPT  write a checkpoint as a Hugging Face transformers model directory
+  peaks DIR...       peak R against N across results directories, beside the paper's
   bench              training throughput and % of this machine's peak
 
   --version          print the version
@@ -37,6 +38,7 @@ do {
     case "generate": try GenerateCommand.run(rest)
     case "export": try ExportCommand.run(rest)
     case "export-model": try ExportModelCommand.run(rest)
+    case "peaks": try PeaksCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     default: throw CLIError("unknown command \"\(command)\"\n\n\(usage)")
     }

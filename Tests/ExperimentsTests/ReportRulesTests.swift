@@ -34,6 +34,37 @@ final class ReportRulesTests: XCTestCase {
             "| bioD-N100-K6-D256-T256-first40-middle40-last100 · E100 | 3 | 10,000 to 40,000 (3 sizes, 4.00×) | 1.000 | 1.000 | 1.000 | 2.000 | 0 | 1.000 |"))
     }
 
+    /// One point per N: its best model's mean R over seeds and the mean's t interval; the
+    /// capacity-limited slope's interval comes from every seed's run.
+    func testPeaksPerNAndTheirIntervals() throws {
+        let rs = try records("""
+        {"datasets": [\(bioD("[100, 200]"))], "seeds": [1, 2, 3],
+         "models": [{"layers": 2, "heads": 1, "width": [8, 10, 12]}], "training": {"exposures": 100}}
+        """, dataBits: 200_000, params: { [8: 10_000, 10: 20_000, 12: 40_000][$0.model.width]! },
+           bits: { s in Double([8: 10_000, 10: 20_000, 12: 40_000][s.model.width]!) * (s.people == 100 ? 1 : 1.5)
+                        + (s.model.width == 10 ? 1_000 * Double(s.replicate) : 0) })
+        let points = peakPoints(records: rs).sorted { $0.people < $1.people }
+        XCTAssertEqual(points.map(\.people), [100, 200])
+        XCTAssertEqual(points.map(\.model), ["gpt2-2-1-10", "gpt2-2-1-10"], "the seed bonus puts width 10 on top")
+        // N = 100, width 10: R = (20,000 + 1,000·seed) / 20,000 = 1.05, 1.10, 1.15.
+        XCTAssertEqual(points[0].R, 1.10, accuracy: 1e-12)
+        XCTAssertEqual(points[0].sd, 0.05, accuracy: 1e-12)
+        let h = 4.3027 * 0.05 / 3.squareRoot()
+        XCTAssertEqual(try XCTUnwrap(points[0].interval95).lowerBound, 1.10 - h, accuracy: 1e-9)
+        XCTAssertEqual(points[1].R, 1.60, accuracy: 1e-12)
+        let md = peakTable(points)
+        XCTAssertTrue(md.contains("| \(points[0].scenario) | bioD-N100-K6-D256-T256-first40-middle40-last100 | 100 | 100 | 1.100 ± 0.050 | \(fixed(1.10 - h, 3)) to \(fixed(1.10 + h, 3)) | gpt2-2-1-10 |"), md)
+        XCTAssertTrue(md.contains("1.93 at N = 50,000"), md)
+        let svg = peakPlot(points).render()
+        XCTAssertTrue(svg.contains("paper, Fig. 1(a): bioS, 1000 exposures"))
+        XCTAssertTrue(svg.contains("ours: bioD, 100 exposures"))
+
+        // R_max = 200,000 / params > 2 for every model: all are capacity-limited; 9 runs per N.
+        let report = Report.markdown(records: rs, title: "peaks")
+        XCTAssertTrue(report.contains("| slope 95% interval |"), report)
+        XCTAssertTrue(report.contains("(9 runs)"), report)
+    }
+
     func testSizeRangeCountsCountsWithinFivePercentAsOneSize() {
         XCTAssertEqual(SizeRange(params: [7_000, 7_040]).sizes, 1)
         XCTAssertEqual(SizeRange(params: [7_000, 7_040, 7_000, 14_000]).sizes, 2)

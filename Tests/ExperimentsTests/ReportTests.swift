@@ -74,9 +74,9 @@ func syntheticRecords() throws -> [RunRecord] {
 final class ReportTests: XCTestCase {
     func testMarkdownHasThePeakRowPerDatasetAndExposures() throws {
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
-        XCTAssertTrue(md.contains("| dataset | exposures | peak R | model | lr | params | R_max | bits | accuracy | seeds |"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 1000 | 1.780 ± 0.057 | gpt2-2-2-24 | 0.01 | 25,200 | 2.38 | 44,856 | 0.500 | 2 |"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 100 | 0.300 ± 0.000 | gpt2-2-2-32 | 0.01 | 39,700 | 1.51 | 11,910 | 0.500 | 2 |"), md)
+        XCTAssertTrue(md.contains("| dataset | exposures | peak R | 95% interval | model | lr | params | R_max | bits | accuracy | seeds |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 1000 | 1.780 ± 0.057 | 1.272 to 2.288 | gpt2-2-2-24 | 0.01 | 25,200 | 2.38 | 44,856 | 0.500 | 2 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 | 100 | 0.300 ± 0.000 | 0.300 to 0.300 | gpt2-2-2-32 | 0.01 | 39,700 | 1.51 | 11,910 | 0.500 | 2 |"), md)
     }
 
     func testMarkdownListsRunsLearningRatesSeedsFitsAndFailures() throws {
@@ -187,6 +187,28 @@ final class FitTests: XCTestCase {
         XCTAssertEqual(fit.count, 4, "non-positive bits are left out")
         XCTAssertEqual(fit.slope, 1, accuracy: 1e-12)
         XCTAssertEqual(fit.intercept, 1, accuracy: 1e-12)  // log2(2)
+    }
+
+    /// By hand: slope 0.99, residuals −0.04, 0.17, −0.22, 0.09 (SS 0.087), SE √(0.087 / 2 / 5),
+    /// t(0.975, 2) = 4.3027: half-width 0.40133.
+    func testSlopeIntervalIsTStandardErrors() throws {
+        let fit = try XCTUnwrap(LinearFit.leastSquares(x: [0, 1, 2, 3], y: [0, 1.2, 1.8, 3.1]))
+        XCTAssertEqual(fit.slope, 0.99, accuracy: 1e-12)
+        XCTAssertEqual(fit.slopeHalfWidth95, 4.3027 * (0.087 / 10).squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(fit.slopeInterval95).lowerBound, 0.99 - 0.40133, accuracy: 1e-4)
+        XCTAssertNil(try XCTUnwrap(LinearFit.leastSquares(x: [1, 2], y: [3, 5])).slopeInterval95, "two points leave no residual")
+        let r = try XCTUnwrap(Spread([1, 2, 3]).interval95)
+        XCTAssertEqual(r.upperBound, 2 + 4.3027 / 3.squareRoot(), accuracy: 1e-9)
+        XCTAssertNil(Spread([1]).interval95)
+    }
+
+    /// The standard table's values, and beyond it the expansion against exact quantiles.
+    func testStudentT975() {
+        XCTAssertEqual(studentT975(degreesOfFreedom: 1), 12.7062, accuracy: 1e-9)
+        XCTAssertEqual(studentT975(degreesOfFreedom: 10), 2.2281, accuracy: 1e-9)
+        for (df, exact) in [(31, 2.0395), (40, 2.0211), (60, 2.0003), (120, 1.9799), (1000, 1.9623)] {
+            XCTAssertEqual(studentT975(degreesOfFreedom: df), exact, accuracy: 1e-4, "df \(df)")
+        }
     }
 
     func testFitNeedsTwoDistinctXValues() {
