@@ -81,7 +81,7 @@ final class LearningRateSearchTests: XCTestCase {
         // how many seeds each mean covers and what the scan seed alone gave.
         let md = Report.markdown(records: records, title: "search")
         XCTAssertTrue(md.contains("0.001: 0.900 (1 seed) · **0.03: 0.667 (3 seeds; seed 1 alone: 1.000)**"), md)
-        XCTAssertTrue(md.contains("| bioD-N40-K6-D256-T256-first40-middle40-last100 | 3 | 0.667 ± 0.289 | gpt2-2-1-4 | 0.03 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N40-K6-D256-T256-first40-middle40-last100 | 3 | 0.667 ± 0.289 | -0.050 to 1.384 | gpt2-2-1-4 | 0.03 |"), md)
     }
 
     func testCapacityLimitedFitUsesOnlyModelsWithRmaxAboveTwo() throws {
@@ -89,7 +89,7 @@ final class LearningRateSearchTests: XCTestCase {
         // only two sizes are capacity-limited: too few for a slope (two points always fit).
         let md = Report.markdown(records: try syntheticRecords(), title: "synthetic")
         XCTAssertTrue(md.contains("## Capacity-limited models"), md)
-        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 2 | 13,700 to 25,200 (2 sizes, 1.84×) | not enough sizes to fit (2 sizes spanning 1.84×) | — | — | — | 1.600 to 1.780 |"), md)
+        XCTAssertTrue(md.contains("| bioD-N1000-K6-D256-T256-first40-middle40-last100 · E1000 | 2 | 13,700 to 25,200 (2 sizes, 1.84×) | not enough sizes to fit (2 sizes spanning 1.84×) | — | — | — | — | 1.600 to 1.780 |"), md)
         // With more data every width is capacity-limited: at 1000 exposures 1.60 · 13,700,
         // 1.78 · 25,200 and 1.40 · 39,700 bits; through the origin Σ p·b / Σ p² = 1.5162.
         let more = try syntheticRecords().map { r -> RunRecord in
