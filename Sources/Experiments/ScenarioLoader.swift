@@ -466,6 +466,12 @@ struct ScenarioLoader {
             }
         }
         try checkDatasetCounts(spec, { g.filePath($0) }, { g.found($0) })
+        // The spec's own rules (pool sizes against the built-in lists, sizes that fit): the
+        // dataset owns them; the loader only says where in the file the field is.
+        do { try spec.validate() } catch let e as SpecError {
+            let key = String(e.parameter.split(separator: ".").last ?? Substring(e.parameter))
+            throw fail(g.filePath(key), e.message)
+        }
     }
 
     func checkDatasetCounts(_ spec: DatasetSpec, _ path: (String) -> [CodingKey], _ found: (String) -> String) throws {

@@ -42,6 +42,19 @@ final class ScenarioGridTests: XCTestCase {
     }
     """
 
+    /// The dataset's own rules (pools against the built-in name lists) reject at load time, with
+    /// the file and the key path, for useful and junk datasets and inside grids.
+    func testDatasetRulesRejectAtLoadTimeNamingTheField() {
+        let model = #""models": [{"layers": 2, "heads": 1, "width": 8}], "training": {"exposures": 2}"#
+        let pool = #"{"kind": "bioD", "people": 100, "attributes": 6, "diversity": 256, "alphabet": 256, "firstNames": 401}"#
+        XCTAssertEqual(scenarioError(#"{"datasets": [\#(pool)], \#(model)}"#),
+                       "scenarios/x.json: datasets[0].firstNames: 401 exceeds the 400 first names available")
+        let grid = #"{"kind": "bioS", "people": 100, "lastNames": [50, 100000]}"#
+        XCTAssertTrue(scenarioError(#"{"datasets": [\#(grid)], \#(model)}"#).hasPrefix("scenarios/x.json: datasets[0].lastNames[1]: 100000 exceeds the"))
+        let junk = #""junk": [{"name": "j", "dataset": \#(pool), "fraction": 0.5}]"#
+        XCTAssertTrue(scenarioError(#"{"datasets": [\#(bioD("100"))], \#(junk), \#(model)}"#).contains("firstNames: 401 exceeds the 400 first names available"))
+    }
+
     func testGridExpandsToTheProductOfItsAxes() throws {
         let s = try scenario(grid)
         // 2 datasets × (4 grid models × 1 lr + 1 model × 3 lrs) × 2 exposures × 2 seeds
