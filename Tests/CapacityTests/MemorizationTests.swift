@@ -25,5 +25,20 @@ final class MemorizationTests: XCTestCase {
         let data = try Dataset(spec: .random(RandomConfig(sequences: 20, length: 8, vocabulary: 16)), seed: 6)
         var bad = StubScorer(loss: { _, _ in Float(log(16.0)) + 1 }, greedy: { _, _ in false })
         XCTAssertEqual(try evaluate(scorer: &bad, dataset: data).bits.total, 0)
+
+        // Half perfect, half worse than chance: per-sequence clamping keeps the perfect half's
+        // 32 bits each; one clamp on the total would let the bad half cancel them.
+        let odd: ([Int32]) -> Bool = { $0.count > 1 && $0[1] % 2 == 1 }
+        var mixed = StubScorer(loss: { row, _ in odd(row) ? Float(log(16.0)) + 1 : 0 }, greedy: { _, _ in false })
+        var rows = 0, perfect = 0
+        for i in 0..<20 {
+            let r = data.evaluationRendering(person: i, sample: 0, seed: 1, domainToken: false)
+            rows += 1; if !odd(r.tokens) { perfect += 1 }
+        }
+        XCTAssertGreaterThan(perfect, 0); XCTAssertLessThan(perfect, rows)
+        let bits = try evaluate(scorer: &mixed, dataset: data).bits.total
+        XCTAssertEqual(bits, Double(perfect) * 8 * 4, accuracy: 1e-9)
+        let badBits = 8 * (4 + 1 / log(2.0))
+        XCTAssertGreaterThan(bits, max(0, Double(perfect) * 32 - Double(rows - perfect) * (badBits - 32)) + 1)
     }
 }

@@ -190,8 +190,9 @@ final class KernelGradientTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-6)
     }
 
+    /// 1,000 × 77 = 77,000 elements: above the 65,536 at which the sums thread, over two column blocks.
     func testColumnSumsAreIndependentOfThreadCount() {
-        let rows = 300, width = 77
+        let rows = 1_000, width = 77
         let x = gaussianFloats(rows * width, seed: 12)
         var one = [Float](repeating: 0, count: width), two = one
         accumulateColumnSums(x, rows: rows, width: width, ld: width, into: &one, threads: 1)

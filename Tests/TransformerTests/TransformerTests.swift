@@ -128,6 +128,13 @@ final class TransformerTests: XCTestCase {
         XCTAssertEqual(s.rate(at: 10), 1e-2, accuracy: 1e-9)
         XCTAssertEqual(s.rate(at: 109), 1e-3, accuracy: 1e-9)
         XCTAssertEqual(s.rate(at: 60), 5.5e-3, accuracy: 1e-4)   // cosine midpoint
+        // Off the midpoint the cosine and a linear decay part by about 1e-3: the shape is checked.
+        for step in [35, 85] {
+            let progress = Double(step - 10) / 99
+            let cosine = 1e-3 + 9e-3 * 0.5 * (1 + cos(Double.pi * progress)), linear = 1e-2 - 9e-3 * progress
+            XCTAssertGreaterThan(abs(cosine - linear), 5e-4)
+            XCTAssertEqual(Double(s.rate(at: step)), cosine, accuracy: 1e-8, "step \(step)")
+        }
     }
 
     func testSameSeedGivesBitIdenticalWeightsWithOneAndTwoThreads() {
