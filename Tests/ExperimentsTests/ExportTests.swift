@@ -224,24 +224,32 @@ final class CLIInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("d.jsonl").path
         let spec = #"{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 16, "alphabet": 16}"#
-        let cases: [[String]] = [
-            ["generate", spec, "--out", out, "--seed", "-1"],
-            ["generate", spec, "--out", out, "--seed", "18446744073709551616"],
-            ["generate", spec, "--out", out, "--exposures", "0"],
-            ["generate", spec, "--out", out, "--context", "-5"],
-            ["generate", spec, "--out", out, "--exposures", "99999999999999999999"],
-            ["generate", #"{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 16, "alphabet": 16, "x": 1}"#, "--out", out],
-            ["generate", #"{"kind": "bioD", "people": -10, "attributes": 2, "diversity": 16, "alphabet": 16}"#, "--out", out],
-            ["bench", "--threads", "0"],
-            ["run", "nonexistent.json", "--cores", "-3"],
-            ["evaluate", dir.appendingPathComponent("missing.ckpt").path, "--threads", "x"],
-            ["evaluate", dir.appendingPathComponent("missing.ckpt").path],
-            ["export", dir.path, "no-such-key", "--out", out],
+        // A scenario that loads, so `run` gets as far as reading its options.
+        let scenarioFile = dir.appendingPathComponent("ok.json")
+        try #"{"datasets": [\#(spec)], "models": [{"layers": 1, "heads": 1, "width": 4}], "training": {"exposures": 1}}"#
+            .write(to: scenarioFile, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["generate", spec, "--out", out, "--seed", "-1"], #"--seed: expected an integer from 0 to 18446744073709551615, found "-1""#),
+            (["generate", spec, "--out", out, "--seed", "18446744073709551616"], #"--seed: expected an integer from 0"#),
+            (["generate", spec, "--out", out, "--exposures", "0"], #"--exposures: expected an integer from 1"#),
+            (["generate", spec, "--out", out, "--context", "-5"], #"--context: expected an integer from 2"#),
+            (["generate", spec, "--out", out, "--exposures", "99999999999999999999"], #"--exposures: expected an integer from 1"#),
+            (["generate", #"{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 16, "alphabet": 16, "x": 1}"#, "--out", out], "x: unknown key"),
+            (["generate", #"{"kind": "bioD", "people": -10, "attributes": 2, "diversity": 16, "alphabet": 16}"#, "--out", out], "bioD.people: must be at least 1"),
+            (["bench", "--threads", "0"], #"--threads: expected an integer from 1"#),
+            (["run", scenarioFile.path, "--cores", "-3"], #"--cores: expected an integer from 1 to 4096, found "-3""#),
+            (["evaluate", dir.appendingPathComponent("missing.ckpt").path, "--threads", "x"], #"--threads: expected an integer from 1"#),
+            (["evaluate", dir.appendingPathComponent("missing.ckpt").path], "missing.ckpt: no such file"),
+            (["export", dir.path, "no-such-key", "--out", out], #"no run "no-such-key""#),
+            (["export-model", dir.appendingPathComponent("missing.ckpt").path, "--out", dir.appendingPathComponent("hf").path], "missing.ckpt: no such file"),
+            (["export-model", dir.path, "--out", dir.appendingPathComponent("hf").path], "is a directory; expected a checkpoint file"),
+            (["peaks", dir.appendingPathComponent("nothing").path], "no such results directory"),
         ]
-        for args in cases {
+        for (args, expected) in cases {
             let r = try run(args)
             XCTAssertEqual(r.status, 1, "\(args): \(r.err)")
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains(expected), "\(args): expected \(expected), got \(r.err)")
         }
         // Any UInt64 is a seed, including those ≥ 2^63.
         let ok = try run(["generate", spec, "--out", out, "--seed", "18446744073709551615"])
@@ -257,6 +265,8 @@ final class CLIInputTests: XCTestCase {
             "evaluate": ["--people", "--renderings", "--seed", "--threads", "--json"],
             "generate": ["--out", "--exposures", "--context", "--seed", "--domain-token"],
             "export": ["--out"],
+            "export-model": ["--out", "--threads"],
+            "peaks": ["--out"],
             "bench": ["--threads", "--steps", "--json", "--gemm"],
             "report": [],
         ]
