@@ -33,7 +33,7 @@ public let paperFigure1aPeaks: [(people: Int, R: Double)] = [
 public func peakPoints(records: [RunRecord]) -> [PeakPoint] {
     let a = Analysis(records, settings: ReportSettings())
     return a.groups.compactMap { g in
-        guard let f = a.families(in: g).max(by: { $0.best.R.mean < $1.best.R.mean }) else { return nil }
+        guard let f = a.peak(in: g) else { return nil }
         let c = f.best
         return PeakPoint(scenario: c.spec.scenario, dataset: c.spec.datasetLabel, kind: c.spec.dataset.kindName,
                          people: c.spec.people, exposures: c.spec.exposures, model: c.spec.modelLabel,
@@ -48,7 +48,7 @@ public func peakTable(_ points: [PeakPoint]) -> String {
     let rows = points.sorted { ($0.exposures, $0.people) < ($1.exposures, $1.people) }.map { p in
         ["\(p.scenario)", p.dataset, grouped(p.people), "\(p.exposures)",
          fixed(p.R, 3) + (p.seeds > 1 ? " ± " + fixed(p.sd, 3) : ""),
-         p.interval95.map { "\(fixed($0.lowerBound, 3)) to \(fixed($0.upperBound, 3))" } ?? "—",
+         p.interval95.map { span($0, 3) } ?? "—",
          p.model + (p.atScanEdge ? " (best rate at the scan's edge)" : ""), "\(p.learningRate)", grouped(p.paramsPaper),
          fixed(p.capacityRatioMax, 2), "\(p.seeds)"]
     }

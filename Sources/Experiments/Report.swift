@@ -96,11 +96,11 @@ public enum Report {
         md += "and the mean's 95% interval, mean ± t(0.975, seeds − 1) · sd / √seeds).\n\n"
         var peakRows: [[String]] = [], peaks: [Analysis.Family] = []
         for group in a.groups {
-            guard let peak = a.families(in: group).max(by: { $0.best.R.mean < $1.best.R.mean }) else { continue }
+            guard let peak = a.peak(in: group) else { continue }
             let c = peak.best, m = c.metrics
             peaks.append(peak)
             peakRows.append(group.map { $0.isEmpty ? "—" : $0 }
-                            + [meanSpread(c.R, 3), c.R.interval95.map { "\(fixed($0.lowerBound, 3)) to \(fixed($0.upperBound, 3))" } ?? "—",
+                            + [meanSpread(c.R, 3), c.R.interval95.map { span($0, 3) } ?? "—",
                                c.spec.modelLabel, "\(c.spec.learningRate)", grouped(m.paramsPaper),
                                fixed(m.capacityRatioMax, 2), grouped(c.bits.mean), fixed(c.accuracy.mean, 3), "\(c.R.count)"])
         }

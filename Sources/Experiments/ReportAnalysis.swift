@@ -131,4 +131,7 @@ struct Analysis {
     }
 
     func families(in group: [String]) -> [Family] { families.filter { $0.group == group } }
+    /// The group's peak: its family with the highest mean R at the best rate (the report's peak
+    /// table and `capacity peaks` take the same one).
+    func peak(in group: [String]) -> Family? { families(in: group).max { $0.best.R.mean < $1.best.R.mean } }
 }

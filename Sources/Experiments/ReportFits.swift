@@ -64,7 +64,7 @@ extension Report {
                 // slope is the slope over the means, and its residuals include the seed spread.
                 let runs = limited.flatMap { f in a.ok.filter { $0.spec.configuration == f.best.configuration } }.compactMap(\.metrics)
                 let perRun = LinearFit.leastSquares(x: runs.map { Double($0.paramsPaper) }, y: runs.map(\.bits.total))
-                let interval = perRun?.slopeInterval95.map { "\(fixed($0.lowerBound, 3)) to \(fixed($0.upperBound, 3)) (\(runs.count) runs)" } ?? "—"
+                let interval = perRun?.slopeInterval95.map { span($0, 3) + " (\(runs.count) runs)" } ?? "—"
                 row += [fixed(origin, 3), fixed(lin.slope, 3), interval, grouped(lin.intercept), fixed(lin.rSquared, 3)]
             } else {
                 row += [range.refusal, "—", "—", "—", "—"]

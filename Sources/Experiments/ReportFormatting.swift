@@ -15,6 +15,9 @@ func unique<T: Hashable>(_ items: [T]) -> [T] {
     return items.filter { seen.insert($0).inserted }
 }
 
+/// An interval as the tables write it: `1.742 to 2.087`.
+func span(_ r: ClosedRange<Double>, _ digits: Int) -> String { "\(fixed(r.lowerBound, digits)) to \(fixed(r.upperBound, digits))" }
+
 func fixed(_ v: Double, _ digits: Int) -> String {
     v.isFinite ? String(format: "%.\(digits)f", v) : "\(v)"
 }
