@@ -56,9 +56,10 @@ public final class TokenStream: @unchecked Sendable {
     public var remainingWindows: Int { windowCount - windowsEmitted }
     /// Targets written so far that are not −1 (tokens trained on).
     public private(set) var tokensTrained = 0
-    /// Sorted token ids the stream can contain: the useful dataset's, the domain token when used,
-    /// and the junk dataset's (for fresh junk: every word its spec can render).
-    public let usedTokenIDs: [Int32]
+    /// Sorted ids of the tokens that occur in the stream's windows (as inputs or targets): the
+    /// embedding rows the paper's parameter count includes (docs/science.md, "Parameters").
+    /// Computed on first use by one pass over the stream's token sequence (`occurringTokens`).
+    public private(set) lazy var usedTokenIDs: [Int32] = occurringTokens()
 
     /// Render seed of useful biographies: `dataset.rendering(person:exposure:seed:)` with this seed
     /// reproduces the stream's biography of that person and exposure.
@@ -121,17 +122,6 @@ public final class TokenStream: @unchecked Sendable {
         windowCount = usefulWindowCount + junkWindowCount
         plannedTrainedTokens = (lu - 1) + junkWindowCount * T
 
-        var used = Set(dataset.usedTokenIDs)
-        if config.domainToken { used.insert(dataset.tokenizer.domainToken) }
-        if let j = junkData, junkWindowCount > 0 {
-            if j.freshOnly {
-                used.insert(j.tokenizer.endOfText)
-                for w in j.spec.words { if let id = j.tokenizer.id(of: w) { used.insert(id) } }
-            } else {
-                used.formUnion(j.usedTokenIDs)
-            }
-        }
-        usedTokenIDs = used.sorted()
         reset()
     }
 
@@ -235,6 +225,38 @@ public final class TokenStream: @unchecked Sendable {
             }
         }
         return partial.reduce(0, +)
+    }
+
+    /// The tokens of the stream's windows: every useful token (the last window's padding is
+    /// end-of-text, which opens every biography anyway) and the first junkWindows · T + 1 tokens
+    /// of the junk sequence (the junk windows read T each after one boundary token). Data whose
+    /// stored renderings do not depend on the exposure (all but non-simple bioS) shows every
+    /// person at least once, so its useful tokens are `dataset.usedTokenIDs`; the rest is
+    /// rendered, in blocks, on fresh sources (the stream's own position is untouched).
+    func occurringTokens() -> [Int32] {
+        var seen = [Bool](repeating: false, count: dataset.tokenizer.count)
+        func mark(_ source: BiographySource, tokens limit: Int?) {
+            var block = [Int32](repeating: 0, count: 1 << 16)
+            var left = limit ?? Int.max
+            while left > 0 {
+                let n = block.withUnsafeMutableBufferPointer { source.read(into: $0.baseAddress!, count: min(left, $0.count)) }
+                if n == 0 { break }
+                for t in block[0..<n] { seen[Int(t)] = true }
+                left -= n
+            }
+        }
+        if dataset.lengthIndependentOfExposure {
+            for t in dataset.usedTokenIDs { seen[Int(t)] = true }
+            if config.domainToken { seen[Int(dataset.tokenizer.domainToken)] = true }
+        } else {
+            mark(BiographySource(dataset: dataset, renderSeed: usefulRenderSeed, domain: config.domainToken,
+                                 schedule: usefulSchedule(), threads: threads), tokens: nil)
+        }
+        if let j = junk, junkWindowCount > 0 {
+            mark(BiographySource(dataset: j, renderSeed: junkRenderSeed, domain: false, schedule: junkSchedule(j), threads: threads),
+                 tokens: junkWindowCount * config.contextLength + 1)
+        }
+        return seen.indices.filter { seen[$0] }.map { Int32($0) }
     }
 
     // MARK: - Iterating the schedule (tests, export)

@@ -104,14 +104,9 @@ public struct DryRun: Sendable {
         var runs: [Run] = []
         var seconds: [String: (one: Double, all: Double)] = [:]
         for spec in mine {
-            let dataset = try spec.makeDataset()
-            let stream = try spec.makeStream(dataset: dataset)
-            var model = spec.model
-            model.vocabularySize = dataset.tokenizer.count
-            model.contextLength = spec.stream.contextLength
+            let run = try PreparedRun(spec)
+            let (dataset, stream, model, steps, params) = (run.dataset, run.stream, run.model, run.totalSteps, run.params)
             let B = spec.training.batchWindows
-            let steps = (stream.windowCount + B - 1) / B
-            let params = ParameterCount(config: model, usedTokens: stream.usedTokenIDs.count)
             let status: Run.Status = !pending.contains(spec.key) ? .finished
                 : afterScan.contains(spec.key) ? .afterScan : notChosen.contains(spec.key) ? .notChosen
                 : mayExtend.contains(spec.key) ? .mayExtend : .toDo
@@ -133,7 +128,7 @@ public struct DryRun: Sendable {
             }
             runs.append(Run(key: spec.key, status: status, tokens: stream.plannedTrainedTokens, steps: steps,
                             paramsPaper: params.paper, paramsTotal: params.total, dataBits: dataset.information.total,
-                            capacityRatioMax: dataset.information.total / Double(params.paper), estimatedSeconds: estimate))
+                            capacityRatioMax: run.capacityRatioMax, estimatedSeconds: estimate))
         }
         let extending = split.map { Self.extending($0, seconds: seconds) } ?? []
         let wall = phases.map { keys in schedule(keys.compactMap { seconds[$0] }, cores: cores) }.reduce(0, +)

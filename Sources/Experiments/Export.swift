@@ -23,14 +23,13 @@ public struct ExportSummary: Hashable, Sendable {
 ///    tokens included): `tokens` holds T + 1 ids, inputs `tokens[0..<T]`, targets
 ///    `tokens[1...T]`, of which only the first `targets` are trained (the rest are −1).
 ///
-/// Everything is rebuilt from `record.spec` with the run's own seeds (`RunSpec.makeDataset`,
-/// `makeStream`, `EvaluationPlan`), the code paths `RunExecutor` trains and scores with.
+/// Everything is rebuilt from `record.spec` with the run's own seeds (`PreparedRun`,
+/// `EvaluationPlan`), the code paths `RunExecutor` trains and scores with.
 @discardableResult
 public func exportRun(_ record: RunRecord, to path: String) throws -> ExportSummary {
     let spec = record.spec
-    let dataset = try spec.makeDataset()
-    let stream = try spec.makeStream(dataset: dataset)
-    let model = spec.trainedModel(vocabularySize: dataset.tokenizer.count)
+    let run = try PreparedRun(spec)
+    let (dataset, stream, model) = (run.dataset, run.stream, run.model)
     let plan = EvaluationPlan(dataset: dataset, people: spec.evaluation.sampleSize,
                               renderings: spec.evaluation.renderings, seed: spec.evaluation.seed)
     let B = spec.training.batchWindows, T = spec.stream.contextLength
@@ -74,7 +73,7 @@ public func exportRun(_ record: RunRecord, to path: String) throws -> ExportSumm
     out += ",\"information\":" + (try json(dataset.information))
     out += ",\"contextLength\":\(T),\"batchWindows\":\(B),\"windows\":\(stream.windowCount)"
     out += ",\"usefulWindows\":\(stream.usefulWindowCount),\"junkWindows\":\(stream.junkWindowCount)"
-    out += ",\"steps\":\((stream.windowCount + B - 1) / B)"
+    out += ",\"steps\":\(run.totalSteps)"
     if let m = record.metrics { out += ",\"stepsTrained\":\(m.steps),\"metrics\":" + (try json(m)) }
     out += ",\"evaluation\":{\"people\":\(plan.people.count),\"renderingsPerPerson\":\(plan.samples)"
     out += ",\"scoredRenderings\":\(plan.people.count * plan.samples),\"description\":" + jsonString(plan.description) + "}"

@@ -24,17 +24,13 @@ struct CardFigures {
 /// Writes config.json, model.safetensors, tokenizer.json, tokenizer_config.json and README.md
 /// into `directory` (created if needed) for the checkpoint at `checkpointPath`.
 public func exportHFModel(checkpointPath: String, to directory: String, threads: Int = 1) throws -> HFExportSummary {
-    let (model, header) = try loadCheckpoint(checkpointPath, threads: threads)
-    guard let json = header.metadata["run"] else {
-        throw HFExportError("\(checkpointPath): the checkpoint has no run spec (metadata \"run\"); it was not saved by `capacity run`")
+    let checkpoint: CheckpointedRun
+    do { checkpoint = try CheckpointedRun(path: checkpointPath, threads: threads) } catch let e as CheckpointRunError {
+        throw HFExportError(e.description)
     }
-    let spec = try decodeStrictJSON(RunSpec.self, from: Data(json.utf8), file: "\(checkpointPath) (metadata \"run\")")
+    let (model, spec, dataset) = (checkpoint.model, checkpoint.run.spec, checkpoint.run.dataset)
     let arch = try HFArchitecture.of(model.config)
-    let dataset = try spec.makeDataset()
-    guard dataset.tokenizer.count == model.config.vocabularySize else {
-        throw HFExportError("\(checkpointPath): the model's vocabulary (\(model.config.vocabularySize) tokens) is not its run's dataset's (\(dataset.tokenizer.count))")
-    }
-    let figures = try cardFigures(spec: spec, checkpointPath: checkpointPath, model: model, dataset: dataset, threads: threads)
+    let figures = try cardFigures(checkpoint, checkpointPath: checkpointPath, threads: threads)
 
     let fm = FileManager.default
     try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -46,7 +42,7 @@ public func exportHFModel(checkpointPath: String, to directory: String, threads:
     try enc.encode(HFConfig(model.config, arch)).write(to: dir.appendingPathComponent("config.json"))
     try enc.encode(HFTokenizer(vocabulary: dataset.tokenizer.vocabulary)).write(to: dir.appendingPathComponent("tokenizer.json"))
     try enc.encode(HFTokenizerConfig(contextLength: model.config.contextLength)).write(to: dir.appendingPathComponent("tokenizer_config.json"))
-    try Data(modelCard(spec: spec, model: model.config, steps: header.steps, arch: arch, figures: figures).utf8)
+    try Data(modelCard(spec: spec, model: model.config, steps: checkpoint.steps, arch: arch, figures: figures).utf8)
         .write(to: dir.appendingPathComponent("README.md"))
     return HFExportSummary(architecture: arch,
                            files: ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"],
@@ -55,7 +51,8 @@ public func exportHFModel(checkpointPath: String, to directory: String, threads:
 
 /// The run's recorded figures when its results directory (the checkpoint's `../..`) holds a
 /// record of this very spec (same fingerprint); otherwise the evaluator scores the checkpoint.
-func cardFigures(spec: RunSpec, checkpointPath: String, model: GPT, dataset: Dataset, threads: Int) throws -> CardFigures {
+func cardFigures(_ checkpoint: CheckpointedRun, checkpointPath: String, threads: Int) throws -> CardFigures {
+    let run = checkpoint.run, spec = run.spec
     let shown = ((checkpointPath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
     let results = URL(fileURLWithPath: shown.isEmpty ? "." : shown)
     if let loaded = try? ResultStore.load(directory: results),
@@ -64,12 +61,9 @@ func cardFigures(spec: RunSpec, checkpointPath: String, model: GPT, dataset: Dat
                            capacityRatioMax: m.capacityRatioMax, p1Nats: m.p1Nats, valueNatsPerPerson: m.valueNatsPerPerson,
                            meanAccuracy: m.meanAccuracy, evaluation: m.evaluation, source: "recorded in \(shown.isEmpty ? "." : shown)/runs*.jsonl")
     }
-    let e = try evaluate(model: model, dataset: dataset, people: spec.evaluation.sampleSize, renderings: spec.evaluation.renderings,
-                         seed: spec.evaluation.seed, domainToken: spec.stream.domainToken, threads: threads)
-    let used = try spec.makeStream(dataset: dataset).usedTokenIDs.count
-    let params = ParameterCount(config: model.config, usedTokens: used)
-    return CardFigures(bits: e.bits.total, dataBits: e.datasetBits, paramsPaper: params.paper,
-                       capacityRatio: e.bits.total / Double(params.paper), capacityRatioMax: e.datasetBits / Double(params.paper),
+    let e = try run.evaluate(checkpoint.model, threads: threads)
+    return CardFigures(bits: e.bits.total, dataBits: e.datasetBits, paramsPaper: run.params.paper,
+                       capacityRatio: run.capacityRatio(bits: e.bits.total), capacityRatioMax: run.capacityRatio(bits: e.datasetBits),
                        p1Nats: e.p1Nats, valueNatsPerPerson: e.valueNatsPerPerson, meanAccuracy: e.meanAccuracy,
                        evaluation: e.description, source: "evaluated at export (no record of this run beside the checkpoint)")
 }

@@ -139,7 +139,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
 }
 
 extension RunSpec {
-    /// Seed of the run's useful dataset (people, names, values): every draw of `makeDataset()`.
+    /// Seed of the run's useful dataset (people, names, values): every draw of `PreparedRun.dataset`.
     public var datasetSeed: UInt64 { seeds.dataset }
     /// Seed of the run's training stream (`TokenStream`): rendering, shuffles, junk people and positions.
     public var streamSeed: UInt64 { seeds.stream }

@@ -114,11 +114,9 @@ public struct RunExecutor: Sendable {
 
     func trainAndEvaluate(_ spec: RunSpec, progress: ProgressDisplay?) throws -> Trained {
         let sessionStart = DispatchTime.now().uptimeNanoseconds
-        let dataset = try spec.makeDataset()
-        let stream = try spec.makeStream(dataset: dataset, threads: threads)
-        let modelConfig = spec.trainedModel(vocabularySize: dataset.tokenizer.count)
+        let run = try PreparedRun(spec, threads: threads)
+        let (stream, modelConfig, totalSteps) = (run.stream, run.model, run.totalSteps)
         let B = spec.training.batchWindows, T = spec.stream.contextLength
-        let totalSteps = (stream.windowCount + B - 1) / B
         let model = GPT(config: modelConfig, maxBatch: B, seed: spec.initSeed, threads: threads)
         let trainer = Trainer(model: model, training: spec.training, totalSteps: totalSteps)
 
@@ -258,10 +256,8 @@ public struct RunExecutor: Sendable {
             }
         }
 
-        let evaluation = try evaluate(model: model, dataset: dataset, people: spec.evaluation.sampleSize,
-                                      renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
-                                      domainToken: spec.stream.domainToken, threads: model.threads)
-        let params = ParameterCount(config: modelConfig, usedTokens: stream.usedTokenIDs.count)
+        let evaluation = try run.evaluate(model, threads: model.threads)
+        let params = run.params
         let accuracy = zip(evaluation.attributeNames, evaluation.accuracyPerAttribute).map {
             AttributeAccuracy(attribute: $0, accuracy: $1)
         }
@@ -269,9 +265,7 @@ public struct RunExecutor: Sendable {
         // (the trained fp32 model itself is never modified).
         var quantized: [QuantizedMetrics] = []
         for bits in spec.evaluation.quantization {
-            let q = try evaluate(model: model.quantizedCopy(bits: bits), dataset: dataset, people: spec.evaluation.sampleSize,
-                                 renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
-                                 domainToken: spec.stream.domainToken, threads: model.threads)
+            let q = try run.evaluate(model.quantizedCopy(bits: bits), threads: model.threads)
             quantized.append(QuantizedMetrics(bits: bits, bitsLearned: q.bits, paramsPaper: params.paper, meanAccuracy: q.meanAccuracy,
                                               storedBitsPerParameter: QuantizedStorage(layout: model.layout, bits: bits).bitsPerParameter))
         }
@@ -288,34 +282,6 @@ public struct RunExecutor: Sendable {
             metrics.stopReason = plateau.reason
         }
         return Trained(metrics: metrics, model: modelConfig, checkpointError: checkpointError, wallSecondsBefore: before.wallSeconds)
-    }
-}
-
-extension RunSpec {
-    /// The run's useful dataset, exactly as training saw it (its seed derives from the run seed).
-    public func makeDataset() throws -> Dataset {
-        try Dataset(spec: dataset, seed: datasetSeed, stream: stream)
-    }
-
-    /// The run's training stream, exactly as training saw it, over `makeDataset()`'s dataset.
-    public func makeStream(dataset: Dataset, threads: Int = 1) throws -> TokenStream {
-        try TokenStream(dataset: dataset, config: stream, seed: streamSeed, threads: threads)
-    }
-
-    /// The model as it trains: its vocabulary is the dataset's (`vocabularySize` tokens) and its
-    /// context the training windows' length (the loader allows no other values).
-    public func trainedModel(vocabularySize: Int) -> ModelConfig {
-        var m = model
-        m.vocabularySize = vocabularySize
-        m.contextLength = stream.contextLength
-        return m
-    }
-}
-
-extension EvaluationSettings {
-    /// nil = every person.
-    public var sampleSize: Int? {
-        switch people { case .all: return nil; case .sample(let n): return n }
     }
 }
 

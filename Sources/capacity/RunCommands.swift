@@ -150,18 +150,8 @@ enum EvaluateCommand {
         let path = a.positionals[0]
         let threads = try a.int("threads", default: availableCores, in: 1...maximumThreads)
         try requireCheckpointFile(path)
-        let model: GPT, header: CheckpointHeader
-        do { (model, header) = try loadCheckpoint(path, threads: threads) } catch {
-            throw CLIError("\(path): not a readable checkpoint (\(describe(error)))")
-        }
-        guard let json = header.metadata["run"] else {
-            throw CLIError("\(path): checkpoint has no run spec (metadata \"run\"); it was not saved by `capacity run`")
-        }
-        let spec = try decodeStrictJSON(RunSpec.self, from: Data(json.utf8), file: "\(path) (metadata \"run\")")
-        let dataset = try spec.makeDataset()
-        guard model.config.vocabularySize == dataset.tokenizer.count else {
-            throw CLIError("\(path): the model's vocabulary (\(model.config.vocabularySize) tokens) is not its run's dataset's (\(dataset.tokenizer.count))")
-        }
+        let checkpoint = try CheckpointedRun(path: path, threads: threads)
+        let (model, run, spec, dataset) = (checkpoint.model, checkpoint.run, checkpoint.run.spec, checkpoint.run.dataset)
         var people = spec.evaluation.sampleSize
         if a.options["people"] != nil {
             people = try a.int("people", default: 0, in: 1...dataset.personCount,
@@ -175,19 +165,16 @@ enum EvaluateCommand {
             renderings = try a.int("renderings", default: 1, in: 1...1_000_000)
         }
         let seed = try a.seed("seed", default: spec.evaluation.seed)
-        let e = try evaluate(model: model, dataset: dataset, people: people, renderings: renderings, seed: seed,
-                             domainToken: spec.stream.domainToken, threads: threads)
-        // The runner's count: embedding rows of the tokens the training stream holds.
-        let stream = try spec.makeStream(dataset: dataset)
-        let params = ParameterCount(config: model.config, usedTokens: stream.usedTokenIDs.count)
-        let out = EvaluateOutput(spec: spec, steps: header.steps, evaluation: e, params: params)
+        let e = try run.evaluate(model, people: people, renderings: renderings, seed: seed, threads: threads)
+        let params = run.params
+        let out = EvaluateOutput(run: run, steps: checkpoint.steps, evaluation: e)
         if a.switches.contains("json") {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             print(String(decoding: try enc.encode(out), as: UTF8.self))
             return
         }
-        print("run \(spec.key) · \(header.steps) steps · \(e.description)")
+        print("run \(spec.key) · \(checkpoint.steps) steps · \(e.description)")
         print(String(format: "p1 (name) %.3f nats · value loss %.3f nats per person (%.3f per attribute) · p3 (first chunk) %.3f nats",
                      e.p1Nats, e.valueNatsPerPerson, e.p2Nats, e.p3Nats))
         print(String(format: "learned bits %.0f ± %.0f (name %.0f, value %.0f, diversity %.0f) of %.0f in the data",
@@ -210,11 +197,6 @@ enum EvaluateCommand {
             throw CLIError("\(path) is a directory; expected a checkpoint file (capacity run writes <results>/<scenario>/checkpoints/<key>.ckpt)"
                            + (inside.isEmpty ? "" : ", e.g. \(inside[0])" + (inside.count > 1 ? " (\(inside.count) here)" : "")))
         }
-    }
-
-    static func describe(_ error: Error) -> String {
-        if let e = error as? CocoaError, let p = e.filePath { return "\(p): \(e.underlying.map { "\($0.localizedDescription)" } ?? e.localizedDescription)" }
-        return "\(error)"
     }
 }
 
@@ -247,7 +229,8 @@ struct EvaluateOutput: Encodable {
     var meanAccuracy: Double
     var nameAccuracyAfterFirstToken: Double
 
-    init(spec: RunSpec, steps: Int, evaluation e: Evaluation, params: ParameterCount) {
+    init(run: PreparedRun, steps: Int, evaluation e: Evaluation) {
+        let spec = run.spec, params = run.params
         key = spec.key; scenario = spec.scenario; fingerprint = spec.fingerprint
         seedStrings = RunRecord.seedStrings(of: spec)
         self.steps = steps; evaluation = e.description; peopleScored = e.peopleScored
@@ -256,8 +239,8 @@ struct EvaluateOutput: Encodable {
         valueNatsPerPerson = e.valueNatsPerPerson; valueNatsPerAttribute = e.valueLossNatsPerAttribute
         p3Nats = spec.dataset.hasChunks ? e.p3Nats : nil
         bits = e.bits; bitsStandardError = e.bitsStandardError; dataBits = e.datasetBits
-        capacityRatio = params.paper > 0 ? e.bits.total / Double(params.paper) : 0
-        capacityRatioMax = params.paper > 0 ? e.datasetBits / Double(params.paper) : 0
+        capacityRatio = run.capacityRatio(bits: e.bits.total)
+        capacityRatioMax = run.capacityRatio(bits: e.datasetBits)
         accuracy = zip(e.attributeNames, e.accuracyPerAttribute).map { AttributeAccuracy(attribute: $0, accuracy: $1) }
         meanAccuracy = e.meanAccuracy; nameAccuracyAfterFirstToken = e.nameAccuracyAfterFirstToken
     }

@@ -104,6 +104,44 @@ final class StreamTests: XCTestCase {
         }
     }
 
+    /// The paper's parameter count keeps the embedding rows of `usedTokenIDs`: exactly the tokens
+    /// of the windows the model trains on (inputs and targets), for every kind of data and junk:
+    /// noise junk over 5 windows shows far fewer words than its spec can render, and a bioS
+    /// stream shows a template only if some exposure drew it.
+    func testUsedTokensAreExactlyTheTokensOfTheWindows() throws {
+        let bioD = DatasetSpec.bioD(BioDConfig(people: 40, attributes: 3, diversity: 64, alphabet: 64))
+        var rare = smallBioS(3)
+        let cases: [(String, DatasetSpec, StreamConfig)] = [
+            ("bioD", bioD, StreamConfig(exposures: 2, contextLength: 32, domainToken: true)),
+            ("bioD + noise junk, 5 windows", bioD,
+             StreamConfig(exposures: 1, contextLength: 16, junk: JunkSpec(dataset: bioD, fraction: 0.13, freshPeople: true))),
+            ("bioD + repetitive junk, 3 windows", bioD,
+             StreamConfig(exposures: 1, contextLength: 16, junk: JunkSpec(dataset: .bioD(BioDConfig(people: 30, attributes: 3, diversity: 64, alphabet: 64)),
+                                                                          fraction: 0.03))),
+            ("bioS", .bioS(rare), StreamConfig(exposures: 2, contextLength: 24)),
+            ("simple bioS + bioS noise junk", .bioS(smallBioS(30, simple: true)),
+             StreamConfig(exposures: 2, contextLength: 24, junk: JunkSpec(dataset: .bioS(smallBioS(30)), fraction: 0.1, freshPeople: true))),
+            ("random", .random(RandomConfig(sequences: 20, length: 8, vocabulary: 50)), StreamConfig(exposures: 1, contextLength: 16)),
+        ]
+        for (name, spec, config) in cases {
+            let d = try Dataset(spec: spec, seed: 3, stream: config)
+            let s = try TokenStream(dataset: d, config: config, seed: 9, threads: 2)
+            let w = drain(s)
+            let seen = Set(w.inputs).union(w.targets.filter { $0 >= 0 })
+            XCTAssertEqual(s.usedTokenIDs, seen.sorted(), name)
+            if config.junk != nil { XCTAssertGreaterThan(s.junkWindowCount, 0, name) }
+        }
+        // The cases that make the rule matter: words the spec could render but no window shows.
+        let noise = try Dataset(spec: bioD, seed: 3, stream: cases[1].2)
+        let noiseStream = try TokenStream(dataset: noise, config: cases[1].2, seed: 9)
+        XCTAssertEqual(noiseStream.junkWindowCount, 5, "\(noiseStream.usefulWindowCount) useful windows")
+        var renderable = Set(noise.usedTokenIDs)
+        for word in bioD.words { if let id = noise.tokenizer.id(of: word) { renderable.insert(id) } }
+        XCTAssertLessThan(noiseStream.usedTokenIDs.count, renderable.count)
+        let rareData = try Dataset(spec: .bioS(rare), seed: 3)
+        XCTAssertLessThan(try TokenStream(dataset: rareData, config: cases[3].2, seed: 9).usedTokenIDs.count, rareData.usedTokenIDs.count)
+    }
+
     func testDomainTokenOpensEveryUsefulBiographyAndNoJunkOne() throws {
         let junk = JunkSpec(dataset: .bioS(smallBioS(20)), fraction: 0.75, freshPeople: false)
         let config = StreamConfig(exposures: 3, contextLength: 48, junk: junk, domainToken: true)

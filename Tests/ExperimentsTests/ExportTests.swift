@@ -102,7 +102,7 @@ final class ExportTests: XCTestCase {
         XCTAssertGreaterThan(domainTokens, 0)
 
         // The evaluation set, rendering by rendering, as the evaluator scores it.
-        let dataset = try spec.makeDataset()
+        let dataset = try PreparedRun(spec).dataset
         var scorer = RecordingScorer(contextLength: T)
         let evaluation = try evaluate(scorer: &scorer, dataset: dataset, people: spec.evaluation.sampleSize,
                                       renderings: spec.evaluation.renderings, seed: spec.evaluation.seed,
@@ -126,7 +126,7 @@ final class ExportTests: XCTestCase {
         let spec = try Scenario.parse(Data(Self.scenario.utf8), file: "export.json").runs[0]
         XCTAssertEqual(spec.model.vocabularySize, 0, "the scenario leaves the vocabulary to the dataset")
         let record = RunExecutor(threads: 1).run(spec, progress: nil)
-        XCTAssertEqual(record.spec.model.vocabularySize, try spec.makeDataset().tokenizer.count)
+        XCTAssertEqual(record.spec.model.vocabularySize, try PreparedRun(spec).dataset.tokenizer.count)
         XCTAssertEqual(record.spec.model.contextLength, 128)
         XCTAssertEqual(record.key, spec.key)
         XCTAssertEqual(record.datasetSeed, spec.seeds.dataset)

@@ -131,7 +131,7 @@ final class HFExportTests: XCTestCase {
             XCTAssertEqual(config["attention_bias"] as? Bool, c.attentionBias)
             XCTAssertEqual(config["intermediate_size"] as? Int, ParameterLayout.mlpHidden(c))
 
-            let dataset = try record.spec.makeDataset()
+            let dataset = try PreparedRun(record.spec).dataset
             let tok = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("tokenizer.json"))) as? [String: Any])
             let vocab = try XCTUnwrap((tok["model"] as? [String: Any])?["vocab"] as? [String: Int])
             XCTAssertEqual(vocab.count, dataset.tokenizer.count)

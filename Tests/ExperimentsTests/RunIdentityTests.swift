@@ -139,7 +139,7 @@ final class RunIdentityTests: XCTestCase {
         let a = s.runs.first { $0.people == 40 && $0.replicate == 1 && $0.model.width == 4 && $0.learningRate == 0.01 }!
         let b = s.runs.first { $0.people == 40 && $0.replicate == 1 && $0.model.width == 8 && $0.learningRate == 0.03 }!
         let c = s.runs.first { $0.people == 40 && $0.replicate == 2 && $0.model.width == 4 && $0.learningRate == 0.01 }!
-        let (da, db, dc) = (try a.makeDataset(), try b.makeDataset(), try c.makeDataset())
+        let (da, db, dc) = (try PreparedRun(a).dataset, try PreparedRun(b).dataset, try PreparedRun(c).dataset)
         let people = 0..<40
         XCTAssertEqual(people.map { da.name(of: $0) + da.valueStrings(of: $0).joined() }, people.map { db.name(of: $0) + db.valueStrings(of: $0).joined() })
         XCTAssertNotEqual(people.map(da.name(of:)), people.map(dc.name(of:)), "another replicate draws other people")
@@ -240,26 +240,54 @@ final class RunIdentityCLITests: XCTestCase {
         let dir = temporaryDirectory("evaluate")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("cli.json"), results = dir.appendingPathComponent("results")
-        try scenarioText(evaluationSeed: 1).write(to: file, atomically: true, encoding: .utf8)
-        XCTAssertEqual(try capacity(["run", file.path, "--results", results.path, "--cores", "1"]).status, 0)
-        let record = try XCTUnwrap(try ResultStore.load(directory: results.appendingPathComponent("cli")).records.first)
-        let checkpoint = results.appendingPathComponent("cli/checkpoints/\(record.key).ckpt").path
-
-        let r = try capacity(["evaluate", checkpoint, "--json", "--threads", "1"])
-        XCTAssertEqual(r.status, 0, r.err)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
-        let m = try XCTUnwrap(record.metrics)
-        XCTAssertEqual(json["key"] as? String, record.key)
-        XCTAssertEqual(json["fingerprint"] as? String, record.fingerprint)
-        XCTAssertEqual(json["paramsPaper"] as? Int, m.paramsPaper)
-        XCTAssertEqual(json["paramsTotal"] as? Int, m.paramsTotal)
-        XCTAssertEqual(try XCTUnwrap(json["capacityRatio"] as? Double), m.capacityRatio, accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(json["capacityRatioMax"] as? Double), m.capacityRatioMax, accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(json["valueNatsPerPerson"] as? Double), try XCTUnwrap(m.valueNatsPerPerson), accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(json["dataBits"] as? Double), m.dataBits, accuracy: 1e-9)
-        XCTAssertNil(json["p2Nats"], "one name, one quantity: the per-person value loss is valueNatsPerPerson")
-        XCTAssertNil(json["datasetBits"])
-        XCTAssertEqual((json["seedStrings"] as? [String: String])?["dataset"], "\(record.datasetSeed)")
+        // Plain data, noise junk with a domain token and repetitive junk: the runs whose
+        // parameter count (the embedding rows of the stream's tokens) differs from the dataset's.
+        let bioD = #"{"kind": "bioD", "people": 20, "attributes": 2, "diversity": 16, "alphabet": 16, "firstNames": 10, "middleNames": 10, "lastNames": 10}"#
+        let junkBioD = #"{"kind": "bioD", "people": 3, "attributes": 2, "diversity": 16, "alphabet": 16, "firstNames": 20, "middleNames": 20, "lastNames": 20}"#
+        try """
+        {"name": "cli", "datasets": [\(bioD)],
+         "models": [{"layers": 1, "heads": 1, "width": 4}],
+         "training": {"exposures": 4, "contextLength": 32, "batchWindows": 2, "learningRates": [0.01]},
+         "junk": [{"name": "clean"},
+                  {"name": "noise-domain", "fraction": 0.3, "freshPeople": true, "domainToken": true, "dataset": \(junkBioD)},
+                  {"name": "repetitive", "fraction": 0.3, "dataset": \(junkBioD)}],
+         "evaluation": {"seed": 1}}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let ran = try capacity(["run", file.path, "--results", results.path, "--cores", "1"])
+        XCTAssertEqual(ran.status, 0, ran.err)
+        let records = try ResultStore.load(directory: results.appendingPathComponent("cli")).records
+        XCTAssertEqual(records.count, 3)
+        let planned = try capacity(["run", file.path, "--results", results.path, "--dry-run", "--json"])
+        XCTAssertEqual(planned.status, 0, planned.err)
+        let plan = try planned.out.split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        var checkpoint = ""
+        for record in records {
+            checkpoint = results.appendingPathComponent("cli/checkpoints/\(record.key).ckpt").path
+            let r = try capacity(["evaluate", checkpoint, "--json", "--threads", "1"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            let m = try XCTUnwrap(record.metrics)
+            XCTAssertEqual(json["key"] as? String, record.key)
+            XCTAssertEqual(json["fingerprint"] as? String, record.fingerprint)
+            XCTAssertEqual(json["paramsPaper"] as? Int, m.paramsPaper, record.key)
+            XCTAssertEqual(json["paramsTotal"] as? Int, m.paramsTotal)
+            XCTAssertEqual(plan.first { $0["key"] as? String == record.key }?["paramsPaper"] as? Int, m.paramsPaper, "the dry run's count")
+            // The checkpoint scored again is the record (to the last digit or two that the two
+            // JSON parsers, JSONSerialization here and JSONDecoder for the record, may round apart).
+            func same(_ a: Double?, _ b: Double?, _ what: String) throws {
+                let (a, b) = (try XCTUnwrap(a, what), try XCTUnwrap(b, what))
+                XCTAssertEqual(a, b, accuracy: 1e-14 * max(1, abs(b)), "\(record.key): \(what)")
+            }
+            try same((json["bits"] as? [String: Any])?["total"] as? Double, m.bits.total, "bits")
+            try same(json["capacityRatio"] as? Double, m.capacityRatio, "R")
+            try same(json["capacityRatioMax"] as? Double, m.capacityRatioMax, "R_max")
+            try same(json["valueNatsPerPerson"] as? Double, m.valueNatsPerPerson, "value loss")
+            XCTAssertEqual(try XCTUnwrap(json["dataBits"] as? Double), m.dataBits, accuracy: 1e-9)
+            XCTAssertNil(json["p2Nats"], "one name, one quantity: the per-person value loss is valueNatsPerPerson")
+            XCTAssertNil(json["datasetBits"])
+            XCTAssertEqual((json["seedStrings"] as? [String: String])?["dataset"], "\(record.datasetSeed)")
+        }
+        XCTAssertEqual(Set(records.compactMap { $0.metrics?.paramsPaper }).count, 3, "junk and the domain token add embedding rows")
 
         for (args, expected) in [([results.appendingPathComponent("cli").path], "is a directory; expected a checkpoint file"),
                                  ([checkpoint, "--people", "21"], "at most the run's 20 people"),
