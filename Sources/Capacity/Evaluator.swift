@@ -11,13 +11,8 @@ public struct Evaluation: Codable, Hashable, Sendable {
     public var description: String               // how people and renderings were chosen
     /// p1: mean name loss per person (nats). 0 for random data.
     public var p1Nats: Double
-    /// p2 as the kind's bits formula takes it (the paper's conventions differ by kind): bioS —
-    /// mean over people of the value losses summed over the counted attributes; bioD — mean over
-    /// (person, attribute) of the whole value's loss; random — mean sequence NLL. Records use
-    /// `valueNatsPerPerson`, the same for every kind.
-    public var p2Nats: Double
     /// Mean over people of the value losses summed over every counted attribute (nats), for
-    /// every kind: bioS and random equal p2, bioD is K·p2.
+    /// every kind: bioS's p2, K × bioD's p2 (which is per attribute), random's mean sequence NLL.
     public var valueNatsPerPerson: Double
     /// p3: bioD — mean over (person, attribute) of the first chunk's loss; 0 otherwise.
     public var p3Nats: Double
@@ -156,9 +151,7 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
 
     // Per person: name loss, value loss per attribute, first-chunk loss per attribute (nats,
     // averaged over renderings), and exact-match counts.
-    var nameLoss = [Double](repeating: 0, count: people.count)
-    var valueLoss = [Double](repeating: 0, count: people.count * K)
-    var chunkLoss = [Double](repeating: 0, count: people.count * K)
+    var scored = ScoredLosses(people: people.count, attributes: K)
     var valueCorrect = [Int](repeating: 0, count: K)
     var nameCorrect = 0, namesCounted = 0
 
@@ -205,17 +198,17 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
         let w = 1 / Double(samples)
         for (r, rend) in renders.enumerated() {
             let i = jobs[start + r].0
-            nameLoss[i] += score(r, rend.nameSpan, rend.tokens).0 * w
+            scored.name[i] += score(r, rend.nameSpan, rend.tokens).0 * w
             if rend.nameSpan.count >= 2 {
                 namesCounted += 1
                 if score(r, rend.nameSpan.dropFirst(), rend.tokens).1 { nameCorrect += 1 }
             }
             for a in 0..<K {
                 let (vl, ok) = score(r, rend.valueSpans[a], rend.tokens)
-                valueLoss[i * K + a] += vl * w
+                scored.value[i * K + a] += vl * w
                 if ok { valueCorrect[a] += 1 }
                 if a < rend.firstChunkSpans.count {
-                    chunkLoss[i * K + a] += score(r, rend.firstChunkSpans[a], rend.tokens).0 * w
+                    scored.firstChunk[i * K + a] += score(r, rend.firstChunkSpans[a], rend.tokens).0 * w
                 }
             }
         }
@@ -224,44 +217,10 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
 
     let n = Double(people.count)
     let scoredRenderings = Double(people.count * samples)
-    let p1 = nameLoss.reduce(0, +) / n
-    let perAttribute = (0..<K).map { a in people.indices.reduce(0.0) { $0 + valueLoss[$1 * K + a] } / n }
-    let chunkMean = chunkLoss.reduce(0, +) / (n * Double(K))
-
-    // Each person's contribution c_i to the total bits, so total = Σ c_i (= N·mean when sampled).
-    var contribution = [Double](repeating: 0, count: people.count)
-    let bits: LearnedBits, p2: Double, p3: Double
-    switch dataset.spec {
-    case .bioS:
-        p2 = perAttribute.reduce(0, +); p3 = 0
-        bits = bioSLearnedBits(people: N, log2N0: info.log2NamePool, log2S0: info.log2ValueSpace, p1Nats: p1, p2Nats: p2)
-        for i in people.indices {
-            let v = (0..<K).reduce(0.0) { $0 + valueLoss[i * K + $1] }
-            contribution[i] = (info.log2NamePool - nameLoss[i] * nat) + (info.log2ValueSpace - v * nat)
-        }
-    case .bioD(let d):
-        p2 = perAttribute.reduce(0, +) / Double(K); p3 = chunkMean
-        bits = bioDLearnedBits(people: N, log2N0: info.log2NamePool, attributes: d.attributes, chunks: d.chunks,
-                               diversity: d.diversity, chunkLength: d.chunkLength, alphabet: d.alphabet,
-                               p1Nats: p1, p2Nats: p2, p3Nats: p3)
-        let D = Double(d.diversity), Kd = Double(d.attributes), Nd = Double(N)
-        let chunkBits = Double(d.chunkLength) * log2(Double(d.alphabet)) - log2(D)
-        let diversityCounts = chunkBits > 1e-12      // D < T^L; see bioDLearnedBits
-        for i in people.indices {
-            let v = (0..<K).reduce(0.0) { $0 + valueLoss[i * K + $1] }
-            let c3 = (0..<K).reduce(0.0) { $0 + chunkLoss[i * K + $1] }
-            contribution[i] = (info.log2NamePool - nameLoss[i] * nat)
-                + (Kd * Double(d.chunks) * log2(D) - v * nat)
-                + (diversityCounts ? Kd * D / Nd * chunkBits - D / Nd * c3 * nat : 0)
-        }
-    case .random(let r):
-        p2 = perAttribute.reduce(0, +); p3 = 0
-        let nll = people.indices.map { valueLoss[$0 * K] }
-        let sampled = randomLearnedBits(sequenceLength: r.length, vocabulary: r.vocabulary, sequenceNLLNats: nll)
-        bits = LearnedBits(name: 0, value: sampled.value * Double(N) / n)
-        let perSequence = Double(r.length) * log2(Double(r.vocabulary))
-        for i in people.indices { contribution[i] = max(0, perSequence - nll[i] * nat) }
-    }
+    let formula = BitsFormula(dataset)
+    let bits = formula.bits(scored)
+    // Each person's share c_i of the bits, so the total is N × their mean.
+    let contribution = people.indices.map { formula.share(scored, person: $0) }
 
     var standardError = 0.0
     if people.count < N, people.count > 1 {
@@ -273,8 +232,9 @@ public func evaluate<S: SequenceScorer>(scorer: inout S, dataset: Dataset, peopl
 
     let accuracy = valueCorrect.map { Double($0) / scoredRenderings }
     return Evaluation(peopleScored: people.count, people: N, renderingsPerPerson: samples, description: description,
-                      p1Nats: p1, p2Nats: p2, valueNatsPerPerson: perAttribute.reduce(0, +), p3Nats: p3,
-                      valueLossNatsPerAttribute: perAttribute,
+                      p1Nats: scored.meanNameNats, valueNatsPerPerson: scored.valueNatsPerPerson,
+                      p3Nats: dataset.spec.hasChunks ? scored.meanFirstChunkNats : 0,
+                      valueLossNatsPerAttribute: scored.meanValueNatsPerAttribute,
                       attributeNames: dataset.attributeNames, accuracyPerAttribute: accuracy,
                       meanAccuracy: accuracy.reduce(0, +) / Double(max(K, 1)),
                       nameAccuracyAfterFirstToken: namesCounted > 0 ? Double(nameCorrect) / Double(namesCounted) : 0,

@@ -176,7 +176,7 @@ enum EvaluateCommand {
         }
         print("run \(spec.key) · \(checkpoint.steps) steps · \(e.description)")
         print(String(format: "p1 (name) %.3f nats · value loss %.3f nats per person (%.3f per attribute) · p3 (first chunk) %.3f nats",
-                     e.p1Nats, e.valueNatsPerPerson, e.p2Nats, e.p3Nats))
+                     e.p1Nats, e.valueNatsPerPerson, e.valueNatsPerPerson / Double(max(1, e.attributeNames.count)), e.p3Nats))
         print(String(format: "learned bits %.0f ± %.0f (name %.0f, value %.0f, diversity %.0f) of %.0f in the data",
                      e.bits.total, e.bitsStandardError, e.bits.name, e.bits.value, e.bits.diversity, e.datasetBits))
         print(String(format: "params %d (paper count; %d total) · R = %.3f bits/param · R_max = %.3f",

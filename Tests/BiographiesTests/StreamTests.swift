@@ -110,7 +110,7 @@ final class StreamTests: XCTestCase {
     /// stream shows a template only if some exposure drew it.
     func testUsedTokensAreExactlyTheTokensOfTheWindows() throws {
         let bioD = DatasetSpec.bioD(BioDConfig(people: 40, attributes: 3, diversity: 64, alphabet: 64))
-        var rare = smallBioS(3)
+        let rare = smallBioS(3)
         let cases: [(String, DatasetSpec, StreamConfig)] = [
             ("bioD", bioD, StreamConfig(exposures: 2, contextLength: 32, domainToken: true)),
             ("bioD + noise junk, 5 windows", bioD,

@@ -45,7 +45,7 @@ final class EvaluatorTests: XCTestCase {
         let nameTokens = Double(data.evaluationRendering(person: 0, sample: 0, seed: 1).nameSpan.count)
         let cd = Double(c), N = 60.0, K = 3.0, D = 20.0
         XCTAssertEqual(e.p1Nats, cd * nameTokens, accuracy: 1e-9)
-        XCTAssertEqual(e.p2Nats, cd * 4, accuracy: 1e-9)
+        XCTAssertEqual(e.valueNatsPerPerson, K * cd * 4, accuracy: 1e-9)
         XCTAssertEqual(e.p3Nats, cd * 2, accuracy: 1e-9)
         let log2N0 = log2(40.0 * 40 * 100)
         let expected = N * (log2N0 - cd * nameTokens / M_LN2) + N * K * (2 * log2(D) - 4 * cd / M_LN2)
@@ -105,10 +105,10 @@ final class EvaluatorTests: XCTestCase {
 
     func testDiversityTermVanishesWhenTheDiversitySetIsTheWholeChunkSpace() {
         let b = bioDLearnedBits(people: 10, log2N0: 20, attributes: 2, chunks: 1, diversity: 256, chunkLength: 1,
-                                alphabet: 256, p1Nats: 1, p2Nats: 1, p3Nats: 1)
+                                alphabet: 256, p1Nats: 1, valueNatsPerValue: 1, p3Nats: 1)
         XCTAssertEqual(b.diversity, 0)
         let c = bioDLearnedBits(people: 10, log2N0: 20, attributes: 2, chunks: 1, diversity: 16, chunkLength: 1,
-                                alphabet: 256, p1Nats: 1, p2Nats: 1, p3Nats: 0)
+                                alphabet: 256, p1Nats: 1, valueNatsPerValue: 1, p3Nats: 0)
         XCTAssertEqual(c.diversity, 2 * 16 * 4, accuracy: 1e-9)
     }
 }

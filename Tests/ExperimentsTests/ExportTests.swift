@@ -148,7 +148,7 @@ final class ExportTests: XCTestCase {
         """#
         let runs = try Scenario.parse(Data(scenario.utf8), file: "old.json").runs
         for (spec, factor) in zip(runs, [4.0, 1.0]) {
-            let metrics = RunMetrics(paramsPaper: 100, paramsTotal: 120, p1Nats: 3, p2Nats: 2.5, p3Nats: nil,
+            let metrics = RunMetrics(paramsPaper: 100, paramsTotal: 120, p1Nats: 3, valueNatsPerPerson: 2.5, p3Nats: nil,
                                      bits: LearnedBits(name: 1, value: 2), dataBits: 10, accuracy: [], peopleScored: 20,
                                      tokensTrained: 1000, steps: 10, tokensPerSecond: 1, finalLossNatsPerToken: 1, evaluation: "e")
             let record = RunRecord(spec: spec, metrics: metrics, wallSeconds: 1)
@@ -161,7 +161,7 @@ final class ExportTests: XCTestCase {
             let old = try ResultStore.decode(line: ArraySlice(try JSONSerialization.data(withJSONObject: object)))
             XCTAssertEqual(old.datasetSeed, spec.datasetSeed, "derived from the spec when the line lacks it")
             XCTAssertEqual(old.metrics?.valueNatsPerPerson, 2.5 * factor)
-            XCTAssertEqual(old.metrics?.p2Nats, 2.5 * factor)
+            XCTAssertEqual(old.metrics?.valueNatsPerPerson, 2.5 * factor)
             XCTAssertFalse(String(decoding: try ResultStore.encode(old), as: UTF8.self).contains("\"p2Nats\""))
         }
     }

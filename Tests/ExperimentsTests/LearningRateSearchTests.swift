@@ -94,7 +94,7 @@ final class LearningRateSearchTests: XCTestCase {
         // 1.78 · 25,200 and 1.40 · 39,700 bits; through the origin Σ p·b / Σ p² = 1.5162.
         let more = try syntheticRecords().map { r -> RunRecord in
             guard var m = r.metrics else { return r }
-            m = RunMetrics(paramsPaper: m.paramsPaper, paramsTotal: m.paramsTotal, p1Nats: m.p1Nats, p2Nats: m.p2Nats, p3Nats: m.p3Nats,
+            m = RunMetrics(paramsPaper: m.paramsPaper, paramsTotal: m.paramsTotal, p1Nats: m.p1Nats, valueNatsPerPerson: m.valueNatsPerPerson, p3Nats: m.p3Nats,
                            bits: m.bits, dataBits: 100_000, accuracy: m.accuracy, peopleScored: m.peopleScored,
                            tokensTrained: m.tokensTrained, steps: m.steps, tokensPerSecond: m.tokensPerSecond,
                            finalLossNatsPerToken: m.finalLossNatsPerToken, evaluation: m.evaluation)

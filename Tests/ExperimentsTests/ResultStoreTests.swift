@@ -14,7 +14,7 @@ func sampleRuns() throws -> [RunSpec] {
 
 /// A finished run with `bits` learned by a model of `params` parameters.
 func okRecord(_ spec: RunSpec, params: Int, bits: Double, dataBits: Double = 60_000, accuracy: Double = 0.5) -> RunRecord {
-    let metrics = RunMetrics(paramsPaper: params, paramsTotal: params + 100, p1Nats: 3.2, p2Nats: 20.5, p3Nats: 4.1,
+    let metrics = RunMetrics(paramsPaper: params, paramsTotal: params + 100, p1Nats: 3.2, valueNatsPerPerson: 20.5, p3Nats: 4.1,
                              bits: LearnedBits(name: bits * 0.1, value: bits * 0.8, diversity: bits * 0.1), dataBits: dataBits,
                              accuracy: [AttributeAccuracy(attribute: "a0", accuracy: accuracy), AttributeAccuracy(attribute: "a1", accuracy: accuracy)],
                              peopleScored: 1000, tokensTrained: 22_000_000, steps: 21_484, tokensPerSecond: 150_000,

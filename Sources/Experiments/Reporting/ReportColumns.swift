@@ -258,7 +258,7 @@ extension Report {
         case .tokensPerSecond: return compact(m.tokensPerSecond)
         case .loss: return fixed(m.finalLossNatsPerToken, 3)
         case .p1: return m.p1Nats.map { fixed($0, 3) } ?? "—"
-        case .p2: return m.p2Nats.map { fixed($0, 3) } ?? "—"
+        case .p2: return m.valueNatsPerPerson.map { fixed($0, 3) } ?? "—"
         case .p3: return m.p3Nats.map { fixed($0, 3) } ?? "—"
         case .wallSeconds: return duration(r.wallSeconds)
         case .peopleScored: return grouped(m.peopleScored)

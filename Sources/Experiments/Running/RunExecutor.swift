@@ -270,7 +270,7 @@ public struct RunExecutor: Sendable {
                                               storedBitsPerParameter: QuantizedStorage(layout: model.layout, bits: bits).bitsPerParameter))
         }
         var metrics = RunMetrics(paramsPaper: params.paper, paramsTotal: params.total,
-                          p1Nats: spec.dataset.hasNames ? evaluation.p1Nats : nil, p2Nats: evaluation.valueNatsPerPerson,
+                          p1Nats: spec.dataset.hasNames ? evaluation.p1Nats : nil, valueNatsPerPerson: evaluation.valueNatsPerPerson,
                           p3Nats: spec.dataset.hasChunks ? evaluation.p3Nats : nil,
                           bits: evaluation.bits, dataBits: evaluation.datasetBits, accuracy: accuracy,
                           peopleScored: evaluation.peopleScored, tokensTrained: stream.tokensTrained,

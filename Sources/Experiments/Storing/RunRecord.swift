@@ -34,8 +34,6 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     /// Only while decoding a line written before `valueNatsPerPerson`: its `p2Nats`, whose meaning
     /// depended on the kind (`RunRecord` converts it). Never written.
     var legacyP2Nats: Double? = nil
-    /// The value loss per person (nats), under the name the report's `p2` column reads.
-    public var p2Nats: Double? { valueNatsPerPerson }
     public var bits: LearnedBits
     /// The data's information content, in bits (so R_max = dataBits / paramsPaper).
     public var dataBits: Double
@@ -69,13 +67,12 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     }
 
     /// R, R_max and the mean accuracy are computed here, so they always agree with their parts.
-    /// `p2Nats`: the value loss per person, summed over every counted attribute (nats).
-    public init(paramsPaper: Int, paramsTotal: Int, p1Nats: Double?, p2Nats: Double?, p3Nats: Double?,
+    public init(paramsPaper: Int, paramsTotal: Int, p1Nats: Double?, valueNatsPerPerson: Double?, p3Nats: Double?,
                 bits: LearnedBits, dataBits: Double, accuracy: [AttributeAccuracy], peopleScored: Int,
                 tokensTrained: Int, steps: Int, tokensPerSecond: Double, finalLossNatsPerToken: Double,
                 evaluation: String) {
         self.paramsPaper = paramsPaper; self.paramsTotal = paramsTotal
-        self.p1Nats = p1Nats; self.valueNatsPerPerson = p2Nats; self.p3Nats = p3Nats
+        self.p1Nats = p1Nats; self.valueNatsPerPerson = valueNatsPerPerson; self.p3Nats = p3Nats
         self.bits = bits; self.dataBits = dataBits
         self.capacityRatio = paramsPaper > 0 ? bits.total / Double(paramsPaper) : 0
         self.capacityRatioMax = paramsPaper > 0 ? dataBits / Double(paramsPaper) : 0
