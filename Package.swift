@@ -41,14 +41,18 @@ let package = Package(
     name: "capacity",
     targets: [
         .target(name: "Kernels", swiftSettings: simdFlags),
-        .target(name: "Biographies", dependencies: ["Kernels"], swiftSettings: simdFlags),
-        .target(name: "Transformer", dependencies: ["Kernels"], swiftSettings: simdFlags),
+        // Config decoding with defaults (`decode(_:default:)`), shared by the config types.
+        .target(name: "Coding"),
+        .target(name: "Biographies", dependencies: ["Kernels", "Coding"], swiftSettings: simdFlags),
+        .target(name: "Transformer", dependencies: ["Kernels", "Coding"], swiftSettings: simdFlags),
         .target(name: "Capacity", dependencies: ["Kernels", "Biographies", "Transformer"], swiftSettings: simdFlags),
         .target(name: "Experiments", dependencies: ["Kernels", "Biographies", "Transformer", "Capacity"], swiftSettings: simdFlags),
         .executableTarget(name: "capacity", dependencies: ["Kernels", "Biographies", "Transformer", "Capacity", "Experiments"], swiftSettings: simdFlags),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: simdFlags),
+        // Finite-difference gradients and seeded test data, for the test targets only.
+        .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport", swiftSettings: simdFlags),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: simdFlags),
         .testTarget(name: "BiographiesTests", dependencies: ["Biographies"], swiftSettings: simdFlags),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer"], swiftSettings: simdFlags),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: simdFlags),
         .testTarget(name: "CapacityTests", dependencies: ["Capacity"], swiftSettings: simdFlags),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Capacity"], swiftSettings: simdFlags),
     ]

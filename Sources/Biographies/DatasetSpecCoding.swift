@@ -1,4 +1,5 @@
 import Kernels
+import Coding
 
 /// JSON decoding of dataset specs: absent fields take their defaults; present fields must have
 /// the right type (the decoder's error then names the key path).

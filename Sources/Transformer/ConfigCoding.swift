@@ -1,4 +1,5 @@
 import Kernels
+import Coding
 
 /// JSON coding of model and training configs: absent fields take their defaults, and the fields
 /// added after the first results (norms, head, MoE, precision, plateau) are written only when

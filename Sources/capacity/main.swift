@@ -1,4 +1,5 @@
 import Foundation
+import Experiments
 
 let usage = """
 capacity — how many bits of knowledge a small transformer stores per parameter.
@@ -18,7 +19,7 @@ usage: capacity <command> [options]     (capacity <command> --help for details)
 """
 
 /// The tool's version; results and export files carry their own format numbers.
-let version = "capacity 0.1.0 (runs.jsonl format 1, export format capacity.export.v1)"
+let version = "capacity 0.1.0 (runs.jsonl format \(RunRecord.currentFormat), export format capacity.export.v1)"
 
 let argv = Array(CommandLine.arguments.dropFirst())
 guard let command = argv.first, !["-h", "--help", "help"].contains(command) else {

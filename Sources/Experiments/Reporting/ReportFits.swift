@@ -125,9 +125,13 @@ extension Report {
             var row = [name, "\(cs.count)", range.summary]
             if range.allowsFit, let fit = LinearFit.leastSquares(x: p, y: b) {
                 let alpha = zip(p, b).map(*).reduce(0, +) / p.map { $0 * $0 }.reduce(0, +)
-                row += [fixed(alpha, 3), fixed(fit.slope, 3), grouped(fit.intercept)]
+                // Every seed's run at each model's maximizing N, as the capacity-limited interval.
+                let runs = cs.flatMap { c in a.ok.filter { $0.spec.configuration == c.configuration } }.compactMap(\.metrics)
+                let perRun = LinearFit.leastSquares(x: runs.map { Double($0.paramsTotal) }, y: runs.map(\.bits.total))
+                let interval = perRun?.slopeInterval95.map { span($0, 3) + " (\(runs.count) runs)" } ?? "—"
+                row += [fixed(alpha, 3), fixed(fit.slope, 3), interval, grouped(fit.intercept)]
             } else {
-                row += [range.refusal, "—", "—"]
+                row += [range.refusal, "—", "—", "—"]
             }
             alphaRows.append(row)
         }
@@ -136,8 +140,9 @@ extension Report {
         md += "mean over seeds), against all its parameters. Plateau stop: runs that stopped before the schedule's end.\n\n"
         md += table(["model · series", "params (total)", "N at the maximum", "capacity (bits)", "bits / param", "data bits at that N", "stopped on a plateau"], rows)
         md += "\nα, bits per parameter: the slope of capacity against all parameters, through the origin and with an intercept. "
-        md += fitRule + "\n\n"
-        md += table(["series", "models", "params (sizes, total)", "α (through origin)", "α (slope)", "intercept (bits)"], alphaRows)
+        md += "The slope's 95% interval is t(0.975, runs − 2) standard errors of the same least squares over every seed's run "
+        md += "at each model's maximizing N. " + fitRule + "\n\n"
+        md += table(["series", "models", "params (sizes, total)", "α (through origin)", "α (slope)", "α 95% interval", "intercept (bits)"], alphaRows)
         return md
     }
 }

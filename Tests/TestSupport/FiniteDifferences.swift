@@ -1,3 +1,5 @@
+import Kernels
+
 /// Numerical checks of analytic gradients: central finite differences of a Double-precision
 /// reference function, and the error measure the gradient tests use.
 
