@@ -50,7 +50,8 @@ public protocol SequenceScorer {
     var contextLength: Int { get }
     var maxTokensPerCall: Int { get }
     /// inputs, targets: [batch × seqLen] (target −1 = padding). Writes losses [batch × seqLen] in
-    /// nats and greedy [batch × seqLen]: true where the target is the model's argmax.
+    /// nats and greedy [batch × seqLen]: true where the target is the model's argmax (the first
+    /// maximum: a tie with a lower token id is not a greedy hit).
     mutating func score(inputs: [Int32], targets: [Int32], batch: Int, seqLen: Int,
                         losses: UnsafeMutablePointer<Float>, greedy: UnsafeMutablePointer<Bool>)
 }
@@ -75,10 +76,12 @@ public struct GPTScorer: SequenceScorer {
         for pos in 0..<n {
             let t = Int(targets[pos])
             guard t >= 0 else { greedy[pos] = false; continue }
+            // Greedy decoding takes the first maximum (as argmax does): a target tied with a
+            // lower id is not what the decoder would write.
             let row = model.logits + pos * V
             let target = row[t]
             var best = true
-            for v in 0..<V where row[v] > target { best = false; break }
+            for v in 0..<V where row[v] > target || (v < t && row[v] == target) { best = false; break }
             greedy[pos] = best
         }
     }

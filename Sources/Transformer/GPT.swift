@@ -177,7 +177,7 @@ public final class GPT {
             if let ln2 = o.ln2, let m = o.mlp {
                 ln2.forward(p, x: la.res2, y: la.ln2, mean: la.ln2Mean, rstd: la.ln2Rstd, rows: BT, width: C, threads: th)
                 MLP(config: config, offsets: m, rows: BT, threads: th)
-                    .forward(p, x: la.ln2, out: la.res3, targets: a.targets, acts: la.mlp, training: training)
+                    .forward(p, x: la.ln2, out: la.res3, targets: a.targets, acts: la.mlp, training: training, seqLen: T)
                 aux += la.mlp.moe?.auxiliaryLoss ?? 0
             }
             x = la.res3

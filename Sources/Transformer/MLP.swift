@@ -17,8 +17,10 @@ struct MLP {
     /// x: [R × C] the normalized input; out: [R × C] the residual, added to.
     /// MoE only: `targets` [R] marks padding (−1), which is not routed; `training` picks the
     /// capacity factor.
+    /// `seqLen`: tokens per window. A mixture's capacity counts per step in training and per
+    /// window (one scored biography) in evaluation.
     func forward(_ p: UnsafePointer<Float>, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                 targets: UnsafePointer<Int32>? = nil, acts a: MLPActivations, training: Bool) {
+                 targets: UnsafePointer<Int32>? = nil, acts a: MLPActivations, training: Bool, seqLen: Int) {
         let R = rows, F = hidden, o = offsets, th = threads
         switch config.mlp {
         case .gelu, .quarter:
@@ -33,7 +35,8 @@ struct MLP {
         case .moe:
             MixtureOfExperts(config: config, offsets: o, rows: R, threads: th)
                 .forward(p, x: x, out: out, targets: targets, acts: a.moe!,
-                         capacityFactor: training ? config.trainingCapacityFactor : config.evaluationCapacityFactor)
+                         capacityFactor: training ? config.trainingCapacityFactor : config.evaluationCapacityFactor,
+                         group: training ? R : seqLen)
         case .none:
             break
         }

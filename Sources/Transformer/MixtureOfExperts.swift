@@ -7,10 +7,12 @@ import Kernels
 ///   e(t)  = argmax_e probs[t, e]                  ties → the lowest expert index
 ///   out[t] += probs[t, e(t)] · Expert_e(t)(x[t])  if t is within e(t)'s capacity, else nothing
 ///
-/// Top-1 routing with a capacity: an expert takes at most ceil(factor · R′ / E) tokens of a call
-/// (R′ = tokens with a target), first come first served in token order (window by window,
-/// position by position); the tokens over capacity skip the MLP (the residual passes them
-/// through). Padding (target −1, only ever at the end of a window, where no scored position
+/// Top-1 routing with a capacity: an expert takes at most ceil(factor · R′ / E) tokens of a
+/// group (R′ = the group's tokens with a target), first come first served in token order
+/// (window by window, position by position); the tokens over capacity skip the MLP (the residual
+/// passes them through). In training the group is the whole step's batch; in evaluation it is
+/// one window, i.e. one scored biography, so a biography's score never depends on which others
+/// share its call (docs/science.md, "Mixture of experts"). Padding (target −1, only ever at the end of a window, where no scored position
 /// reads it) is not routed: it takes no capacity, so how evaluation pads its batches cannot
 /// change which real tokens an expert serves. Routing is computed serially
 /// from the router's GEMM, whose sums run in a fixed order, so it is the same for any thread
@@ -33,10 +35,10 @@ struct MixtureOfExperts {
     }
 
     /// x: [R × C] normalized input; out: [R × C] residual, added to; targets: [R] (nil: route
-    /// every row). Saves the routing, the gathered expert inputs and outputs, and the auxiliary
-    /// loss in `a`.
+    /// every row). `group`: tokens per capacity group (R: one group; a divisor of R). Saves the
+    /// routing, the gathered expert inputs and outputs, and the auxiliary loss in `a`.
     func forward(_ p: UnsafePointer<Float>, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                 targets: UnsafePointer<Int32>?, acts a: MoEActivations, capacityFactor: Float) {
+                 targets: UnsafePointer<Int32>?, acts a: MoEActivations, capacityFactor: Float, group: Int) {
         let R = rows, C = config.width, E = experts, th = threads
         // Router: probs = softmax(x·Wrᵀ).
         offsets.router.forward(p, x: x, y: a.probs, rows: R, threads: th)
@@ -54,22 +56,39 @@ struct MixtureOfExperts {
             a.expertOf[t] = Int32(best)
             a.routed[best] += 1
         }
-        // Each expert's segment of the gathered rows: its first `capacity` tokens in token order.
         a.activeRows = active
-        let cap = Self.capacity(rows: active, experts: E, factor: capacityFactor)
-        a.segment[0] = 0
-        for e in 0..<E { a.segment[e + 1] = a.segment[e] + min(a.routed[e], cap) }
+        // The capacity of an expert in group [g0, g1): from the group's routed tokens.
+        func groupCapacity(_ g0: Int, _ g1: Int) -> Int {
+            var n = 0
+            for t in g0..<g1 where a.expertOf[t] >= 0 { n += 1 }
+            return Self.capacity(rows: n, experts: E, factor: capacityFactor)
+        }
+        // Each expert's segment of the gathered rows: in every group, its first `capacity`
+        // tokens in token order. First the segments' sizes, then the tokens into them.
         for e in 0..<E { a.filled[e] = 0 }
-        for t in 0..<R {
-            let e = Int(a.expertOf[t])
-            if e >= 0 && a.filled[e] < cap {
-                let s = a.segment[e] + a.filled[e]
-                a.filled[e] += 1
-                a.slot[t] = Int32(s)
-                a.tokenOf[s] = Int32(t)
-                (a.xin + s * C).update(from: x + t * C, count: C)
-            } else {
-                a.slot[t] = -1
+        for g0 in stride(from: 0, to: R, by: group) {
+            let g1 = min(R, g0 + group), cap = groupCapacity(g0, g1)
+            for e in 0..<E { a.groupFilled[e] = 0 }
+            for t in g0..<g1 where a.expertOf[t] >= 0 { a.groupFilled[Int(a.expertOf[t])] += 1 }
+            for e in 0..<E { a.filled[e] += min(a.groupFilled[e], cap) }
+        }
+        a.segment[0] = 0
+        for e in 0..<E { a.segment[e + 1] = a.segment[e] + a.filled[e] }
+        for e in 0..<E { a.filled[e] = 0 }
+        for g0 in stride(from: 0, to: R, by: group) {
+            let g1 = min(R, g0 + group), cap = groupCapacity(g0, g1)
+            for e in 0..<E { a.groupFilled[e] = 0 }
+            for t in g0..<g1 {
+                let e = Int(a.expertOf[t])
+                if e >= 0 && a.groupFilled[e] < cap {
+                    let s = a.segment[e] + a.filled[e]
+                    a.filled[e] += 1; a.groupFilled[e] += 1
+                    a.slot[t] = Int32(s)
+                    a.tokenOf[s] = Int32(t)
+                    (a.xin + s * C).update(from: x + t * C, count: C)
+                } else {
+                    a.slot[t] = -1
+                }
             }
         }
         // Each expert on its rows: y = GELU(xin·W1ᵀ + b1)·W2ᵀ + b2.
@@ -142,7 +161,8 @@ final class MoEActivations {
     let slot: UnsafeMutablePointer<Int32>     // [R] each token's gathered row, −1 = over capacity
     let tokenOf: UnsafeMutablePointer<Int32>  // [R] each gathered row's token
     let routed: UnsafeMutablePointer<Int>     // [E] tokens whose argmax is e
-    let filled: UnsafeMutablePointer<Int>     // [E] tokens e took (≤ capacity)
+    let filled: UnsafeMutablePointer<Int>     // [E] tokens e took (≤ capacity in each group)
+    let groupFilled: UnsafeMutablePointer<Int> // [E] the same within the current capacity group
     let segment: UnsafeMutablePointer<Int>    // [E + 1]
     /// The last forward's load-balancing loss (already times the coefficient).
     var auxiliaryLoss: Float = 0
@@ -157,13 +177,14 @@ final class MoEActivations {
         expertOf.initialize(repeating: 0, count: R); slot.initialize(repeating: -1, count: R)
         tokenOf.initialize(repeating: 0, count: R)
         routed = .allocate(capacity: E); filled = .allocate(capacity: E); segment = .allocate(capacity: E + 1)
+        groupFilled = .allocate(capacity: E); groupFilled.initialize(repeating: 0, count: E)
         routed.initialize(repeating: 0, count: E); filled.initialize(repeating: 0, count: E)
         segment.initialize(repeating: 0, count: E + 1)
     }
 
     deinit {
         expertOf.deallocate(); slot.deallocate(); tokenOf.deallocate()
-        routed.deallocate(); filled.deallocate(); segment.deallocate()
+        routed.deallocate(); filled.deallocate(); segment.deallocate(); groupFilled.deallocate()
     }
 }
 

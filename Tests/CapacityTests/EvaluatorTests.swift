@@ -35,6 +35,25 @@ let smallBioD = DatasetSpec.bioD({
 }())
 
 final class EvaluatorTests: XCTestCase {
+    /// Greedy accuracy counts what a greedy decoder writes: the first maximum. A model with every
+    /// weight zero gives every token the same logit, so only target id 0 is a hit.
+    func testTiedLogitsCountOnlyTheFirstMaximumAsGreedy() {
+        let config = ModelConfig(layers: 1, heads: 1, width: 8, vocabularySize: 12, contextLength: 16)
+        let model = GPT(config: config, maxBatch: 1, seed: 1, threads: 1)
+        model.params.pointer.update(repeating: 0, count: model.layout.count)
+        var scorer = GPTScorer(model, threads: 1)
+        let inputs: [Int32] = (0..<16).map { Int32($0 % 12) }
+        let targets: [Int32] = (0..<16).map { Int32(($0 * 5) % 12) }
+        var losses = [Float](repeating: 0, count: 16), greedy = [Bool](repeating: true, count: 16)
+        losses.withUnsafeMutableBufferPointer { l in
+            greedy.withUnsafeMutableBufferPointer { g in
+                scorer.score(inputs: inputs, targets: targets, batch: 1, seqLen: 16, losses: l.baseAddress!, greedy: g.baseAddress!)
+            }
+        }
+        XCTAssertEqual(greedy, targets.map { $0 == 0 })
+        for l in losses { XCTAssertEqual(Double(l), log(12.0), accuracy: 1e-5) }
+    }
+
     /// Constant loss c nats at every position: p1 = c·|name|, p2 = c·C·L, p3 = c·L, so the bits
     /// follow from the formula by hand.
     func testConstantLossScorerGivesExactlyTheFormulasBits() throws {

@@ -109,6 +109,10 @@ final class ReportRulesTests: XCTestCase {
         XCTAssertTrue(md.contains("| fp32 | 3 | 500 to 1,700 (3 sizes, 3.40×) |"), md)
         XCTAssertTrue(md.contains("| bf16 | 3 | 500 to 1,700 (3 sizes, 3.40×) |"), md)
         XCTAssertTrue(md.contains("| gpt2-1-1-8 · bf16 | 900 |"), md)
+        // bits = 2·(total − 100) and 1·(total − 100) exactly: slopes 2 and 1 with no residual, so
+        // the 95% interval over the runs closes on the slope.
+        XCTAssertTrue(md.contains("| 2.000 | 2.000 to 2.000 (3 runs) | -200 |"), md)
+        XCTAssertTrue(md.contains("| 1.000 | 1.000 to 1.000 (3 runs) | -100 |"), md)
     }
 
     func testLearningRateCellsCountSeedsAndFlagABestRateAtTheEdgeOfTheScan() throws {

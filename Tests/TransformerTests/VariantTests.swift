@@ -35,7 +35,7 @@ final class VariantTests: XCTestCase {
         let (a, s) = buffers(cc, rows: rows)
         var out = [Float](repeating: 0, count: rows * c.width)
         var dx = [Float](repeating: .nan, count: rows * c.width), g = [Float](repeating: 0, count: params.count)
-        mlp.forward(params, x: x, out: &out, acts: a, training: false)
+        mlp.forward(params, x: x, out: &out, acts: a, training: false, seqLen: rows)   // one capacity group
         mlp.backward(params, &g, dy: r, x: x, dx: &dx, acts: a, scratch: s)
         return (dx, g, a)
     }
@@ -137,7 +137,7 @@ final class VariantTests: XCTestCase {
             let (a, _) = buffers(c, rows: R)
             var out = residual
             MixtureOfExperts(config: c, offsets: layout.layers[0].mlp!, rows: R, threads: 1)
-                .forward(params, x: x, out: &out, targets: nil, acts: a.moe!, capacityFactor: factor)
+                .forward(params, x: x, out: &out, targets: nil, acts: a.moe!, capacityFactor: factor, group: R)
             let moe = a.moe!
             var taken = [Int](repeating: 0, count: E)
             for t in 0..<R {
@@ -159,6 +159,38 @@ final class VariantTests: XCTestCase {
             }
             if factor == 0.5 { XCTAssertLessThan(taken.reduce(0, +), R, "a small factor drops tokens") }
         }
+    }
+
+    /// In evaluation a mixture's capacity counts per window (one scored biography), so a window's
+    /// losses are the same bits whether it is scored alone or beside five others, even with a
+    /// factor small enough to drop tokens. In training the capacity counts over the whole step.
+    func testMoEEvaluationOfAWindowDoesNotDependOnItsBatch() {
+        var c = ModelConfig(layers: 1, heads: 2, width: 16, vocabularySize: 40, contextLength: 16, mlp: .moe)
+        c.experts = 4; c.evaluationCapacityFactor = 1; c.trainingCapacityFactor = 1
+        let B = 6, T = 16
+        let model = GPT(config: c, maxBatch: B, seed: 5, threads: 1)
+        let (inputs, targets) = randomBatch(c, batch: B, seed: 77)
+        model.forward(inputs: inputs, targets: targets, batch: B)
+        let together = Array(UnsafeBufferPointer(start: model.positionLosses, count: B * T))
+        var dropped = 0
+        for w in 0..<B {
+            let i = Array(inputs[(w * T)..<((w + 1) * T)]), t = Array(targets[(w * T)..<((w + 1) * T)])
+            model.forward(inputs: i, targets: t, batch: 1)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: model.positionLosses, count: T)), Array(together[(w * T)..<((w + 1) * T)]), "window \(w)")
+            dropped += (0..<T).filter { model.acts.layers[0].mlp.moe!.slot[$0] < 0 }.count
+        }
+        XCTAssertGreaterThan(dropped, 0, "factor 1 drops tokens within a window")
+        // Training counts over the step: each expert keeps min(routed, ⌈1 · B·T / E⌉) of the
+        // step's tokens, more than per-window capacities of ⌈T / E⌉ would let it.
+        model.forward(inputs: inputs, targets: targets, batch: B, training: true)
+        let moe = model.acts.layers[0].mlp.moe!
+        let stepCap = MixtureOfExperts.capacity(rows: B * T, experts: 4, factor: 1)
+        var perWindow = 0
+        for e in 0..<4 {
+            XCTAssertEqual(moe.filled[e], min(moe.routed[e], stepCap), "expert \(e)")
+            perWindow += (0..<B).map { w in min(4, (0..<T).filter { Int(moe.expertOf[w * T + $0]) == e }.count) }.reduce(0, +)
+        }
+        XCTAssertGreaterThan((0..<4).map { moe.filled[$0] }.reduce(0, +), perWindow)
     }
 
     /// Routing and training are bit-identical for 1 and 2 threads (sizes above the kernels'
