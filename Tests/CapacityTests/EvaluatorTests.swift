@@ -74,6 +74,32 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(e.peopleScored, 60)
     }
 
+    /// bioS with a value loss that is not zero: constant c nats at every position, so each
+    /// person's name and value losses are c times their spans' token counts, and the bits are
+    /// N·(log2 N0 − p1/ln 2) + N·(log2 S0 − p2/ln 2) by hand, p2 summed over the six attributes.
+    func testConstantLossGivesTheBioSFormulasBitsWithAValueLoss() throws {
+        var bios = BioSConfig(people: 30)
+        bios.firstNames = 20; bios.middleNames = 20; bios.lastNames = 30; bios.templatesPerAttribute = 5
+        let data = try Dataset(spec: .bioS(bios), seed: 2)
+        let c = 0.25
+        var stub = StubScorer(loss: { _, _ in Float(c) }, greedy: { _, _ in false })
+        let e = try evaluate(scorer: &stub, dataset: data, renderings: 2, seed: 7)
+        var p1 = 0.0, p2 = 0.0
+        for p in 0..<30 {
+            for sample in 0..<2 {
+                let r = data.evaluationRendering(person: p, sample: sample, seed: 7)
+                p1 += c * Double(r.nameSpan.count) / 60
+                p2 += c * Double(r.valueSpans.map(\.count).reduce(0, +)) / 60
+            }
+        }
+        XCTAssertGreaterThan(p2, 6 * c, "every value has at least one token")
+        XCTAssertEqual(e.valueNatsPerPerson, p2, accuracy: 1e-9)
+        let info = data.information
+        let expected = 30 * (info.log2NamePool - p1 / M_LN2) + 30 * (info.log2ValueSpace - p2 / M_LN2)
+        XCTAssertEqual(e.bits.total, expected, accuracy: 1e-9 * abs(expected))
+        XCTAssertEqual(e.bits.value, 30 * (info.log2ValueSpace - p2 / M_LN2), accuracy: 1e-9 * abs(expected))
+    }
+
     /// A perfect predictor (names at probability 1/N, values certain) stores exactly the
     /// dataset's closed-form bits, for bioD and for bioS.
     func testPerfectPredictorBitsEqualTheClosedForm() throws {

@@ -136,6 +136,9 @@ final class ModelVariantScenarioTests: XCTestCase {
             XCTAssertEqual(q.map(\.bits), [8, 4])
             XCTAssertEqual(q[0].capacityRatio, m.capacityRatio, accuracy: 0.05 * abs(m.capacityRatio) + 1e-3, run.key)
             XCTAssertEqual(q[1].capacityRatioPerStoredBit, q[1].capacityRatio / 4, accuracy: 1e-12)
+            // Scored on rounded weights, not on a copy of the trained ones.
+            XCTAssertNotEqual(q[0].bitsLearned.total, m.bits.total, run.key)
+            XCTAssertNotEqual(q[1].bitsLearned.total, m.bits.total, run.key)
             XCTAssertGreaterThan(q[0].storedBitsPerParameter, 8)
         }
     }
