@@ -43,9 +43,10 @@ enum RunCommand {
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("run: expected one scenario file\n\n\(help)") }
         let path = a.positionals[0]
-        let scenario = try Scenario.load(path: path)
+        // Options first: a bad option is reported whatever the file holds.
         let shard = try a.options["shard"].map { try Shard(parsing: $0) }
         let cores = try a.int("cores", default: availableCores, in: 1...maximumThreads)
+        let scenario = try Scenario.load(path: path)
         let root = URL(fileURLWithPath: a.options["results"] ?? "results")
         let store = ResultStore(resultsRoot: root, scenario: scenario.name, shard: shard)
         let scanOnly = a.switches.contains("scan-only")

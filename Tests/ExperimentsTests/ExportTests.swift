@@ -238,6 +238,8 @@ final class CLIInputTests: XCTestCase {
             (["generate", #"{"kind": "bioD", "people": -10, "attributes": 2, "diversity": 16, "alphabet": 16}"#, "--out", out], "bioD.people: must be at least 1"),
             (["bench", "--threads", "0"], #"--threads: expected an integer from 1"#),
             (["run", scenarioFile.path, "--cores", "-3"], #"--cores: expected an integer from 1 to 4096, found "-3""#),
+            (["run", dir.appendingPathComponent("missing.json").path, "--cores", "-3"], #"--cores: expected an integer from 1 to 4096"#),
+            (["run", dir.appendingPathComponent("missing.json").path, "--shard", "3/2"], "--shard"),
             (["evaluate", dir.appendingPathComponent("missing.ckpt").path, "--threads", "x"], #"--threads: expected an integer from 1"#),
             (["evaluate", dir.appendingPathComponent("missing.ckpt").path], "missing.ckpt: no such file"),
             (["export", dir.path, "no-such-key", "--out", out], #"no run "no-such-key""#),
