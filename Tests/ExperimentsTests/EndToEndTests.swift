@@ -121,6 +121,30 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent("resume/report.md").path))
     }
 
+    /// A run that fails while it runs (here: bioS biographies longer than the 32-token context,
+    /// which the loader cannot know, fail at scoring) becomes a failed record; the runs after it
+    /// train, the report is written and lists it, and the exit status says a run failed.
+    func testAFailingRunInTheMiddleOfASweepLetsTheRestTrainAndTheReportBeWritten() throws {
+        let dir = temporaryDirectory("midfail")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("midfail.json"), results = dir.appendingPathComponent("results")
+        try """
+        {"name": "midfail",
+         "datasets": [{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 8, "alphabet": 8, "firstNames": 10, "middleNames": 10, "lastNames": 10},
+                      {"kind": "bioS", "people": 10, "firstNames": 10, "middleNames": 10, "lastNames": 10, "templatesPerAttribute": 2},
+                      {"kind": "bioD", "people": 12, "attributes": 2, "diversity": 8, "alphabet": 8, "firstNames": 10, "middleNames": 10, "lastNames": 10}],
+         "models": [{"layers": 1, "heads": 1, "width": 4}],
+         "training": {"exposures": 2, "contextLength": 32, "batchWindows": 2, "learningRates": [0.01]}}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try runCapacity(["run", file.path, "--results", results.path, "--cores", "1", "--no-checkpoints"])
+        XCTAssertEqual(r.status, 3, "a failed run: exit 3\n\(r.err)")
+        let records = try ResultStore.load(directory: results.appendingPathComponent("midfail")).records
+        XCTAssertEqual(records.map(\.status), [.ok, .failed, .ok], records.map(\.key).description)
+        XCTAssertTrue(records[1].reason?.contains("does not fit the model's context of 32 tokens") == true, records[1].reason ?? "")
+        let report = try String(contentsOf: results.appendingPathComponent("midfail/report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("## Failed runs") && report.contains(records[1].key), report)
+    }
+
     /// Bad input exits non-zero with a message naming the file and key path.
     func testMalformedScenarioFailsWithTheNamedError() throws {
         let binary = try capacityBinary()
