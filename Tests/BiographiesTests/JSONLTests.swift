@@ -57,7 +57,13 @@ final class SampleOutput: XCTestCase {
     func testPrintSampleBiographies() throws {
         guard ProcessInfo.processInfo.environment["CAPACITY_SAMPLES"] != nil else { throw XCTSkip("set CAPACITY_SAMPLES=1") }
         let d = try Dataset(spec: .bioS(BioSConfig(people: 100)), seed: 1)
-        for p in 0..<3 { for e in 0..<2 { print(d.text(of: d.rendering(person: p, exposure: e, seed: 1))) } }
+        for p in 0..<3 {
+            for e in 0..<2 {
+                let text = d.text(of: d.rendering(person: p, exposure: e, seed: 1))
+                XCTAssertTrue(text.contains(d.name(of: p)), text)
+                print(text)
+            }
+        }
         var c = BioDConfig(people: 10, attributes: 6, diversity: 256, alphabet: 256)
         c.firstNames = 40; c.middleNames = 40; c.lastNames = 100
         let b = try Dataset(spec: .bioD(c), seed: 1)
@@ -65,6 +71,9 @@ final class SampleOutput: XCTestCase {
         print(b.text(of: b.evaluationRendering(person: 0, sample: 0, seed: 1)))
         let path = "/tmp/capacity-sample.jsonl"
         try writeJSONL(dataset: d, stream: StreamConfig(exposures: 1, contextLength: 128), seed: 1, to: path)
-        print(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[1])
+        let line = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[1]
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        XCTAssertNotNil(object?["text"] as? String, String(line))
+        print(line)
     }
 }

@@ -252,8 +252,12 @@ final class StreamTests: XCTestCase {
                 let s = try TokenStream(dataset: d, config: StreamConfig(exposures: e, contextLength: 512), seed: 1, threads: threads)
                 let built = Date()
                 var inputs = [Int32](repeating: 0, count: 8 * 512), targets = inputs
-                while s.nextWindows(8, inputs: &inputs, targets: &targets) > 0 {}
+                var windows = 0
+                while case let n = s.nextWindows(8, inputs: &inputs, targets: &targets), n > 0 { windows += n }
                 let wall = Date().timeIntervalSince(built)
+                // What was timed is the whole stream: every window, every planned target.
+                XCTAssertEqual(windows, s.windowCount)
+                XCTAssertEqual(s.tokensTrained, s.plannedTrainedTokens)
                 if wall < best { cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC) / (wall + built.timeIntervalSince(start)) }
                 best = min(best, wall); counting = min(counting, built.timeIntervalSince(start))
                 tokens = s.usefulTokenCount
@@ -278,6 +282,7 @@ final class StreamAllocationProbe: XCTestCase {
         var inputs = [Int32](repeating: 0, count: 128), targets = inputs
         for _ in 0..<20_000 { s.nextWindows(1, inputs: &inputs, targets: &targets) }   // warm up
         for _ in 0..<n { s.nextWindows(1, inputs: &inputs, targets: &targets) }
+        XCTAssertEqual(s.windowsEmitted, 20_000 + n, "the stream has that many windows: a probe of fewer reads measures nothing")
         print("read \(20_000 + n) windows")
     }
 }

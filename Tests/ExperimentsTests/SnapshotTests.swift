@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Synchronization
 import Transformer
 @testable import Experiments
 
@@ -136,5 +137,29 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(damaged.all.contains("not used ("), damaged.all)
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
         XCTAssertEqual(try metricsWithoutTimings(again), try metricsWithoutTimings(fresh))
+    }
+}
+
+/// The runner hands a run more cores when others finish (`currentThreads`, asked every 64
+/// steps). A run whose thread count changes mid-run records the bits of one that keeps one
+/// thread: at width 128 and 8 windows a step its GEMMs are above the threading threshold, so the
+/// second thread really computes.
+final class ThreadSwitchTests: XCTestCase {
+    func testARunWhoseThreadsChangeMidRunRecordsTheSameBits() throws {
+        let s = try scenario("""
+        {"datasets": [\(bioD("40"))], "models": [{"layers": 1, "heads": 2, "width": 128}],
+         "training": {"exposures": 100, "contextLength": 32, "batchWindows": 8, "learningRates": 0.003}}
+        """)
+        let spec = try XCTUnwrap(s.runs.first)
+        let steady = RunExecutor(threads: 1).run(spec, progress: nil)
+        let calls = SharedCounter(0)
+        // 1, 2, 1, 2, ... cores at each check.
+        let switching = RunExecutor(threads: 1, currentThreads: { 1 + calls.value.wrappingAdd(1, ordering: .relaxed).oldValue % 2 })
+            .run(spec, progress: nil)
+        let a = try XCTUnwrap(steady.metrics, steady.reason ?? ""), b = try XCTUnwrap(switching.metrics, switching.reason ?? "")
+        XCTAssertGreaterThan(a.steps, 3 * 64, "enough steps for the thread count to change several times")
+        XCTAssertGreaterThan(calls.value.load(ordering: .relaxed), 3)
+        XCTAssertEqual(a.bits, b.bits)
+        XCTAssertEqual(a.finalLossNatsPerToken, b.finalLossNatsPerToken)
     }
 }

@@ -138,14 +138,17 @@ final class TransformerTests: XCTestCase {
         }
     }
 
+    /// Sizes above the GEMM threading threshold (4M flops), so the second thread really works:
+    /// 256 rows of width 128 make the qkv (25M flops), MLP (34M each), attention projection and
+    /// head (6.4M) products all split across two workers.
     func testSameSeedGivesBitIdenticalWeightsWithOneAndTwoThreads() {
-        let c = ModelConfig(layers: 2, heads: 2, width: 64, vocabularySize: 97, contextLength: 32)
+        let c = ModelConfig(layers: 2, heads: 2, width: 128, vocabularySize: 97, contextLength: 32)
         func train(threads: Int) -> [Float] {
-            let model = GPT(config: c, maxBatch: 4, seed: 11, threads: threads)
+            let model = GPT(config: c, maxBatch: 8, seed: 11, threads: threads)
             let trainer = Trainer(model: model, training: TrainingConfig(), totalSteps: 5)
             for s in 0..<5 {
-                let (i, t) = randomBatch(c, batch: 4, seed: UInt64(100 + s))
-                trainer.step(inputs: i, targets: t, batch: 4)
+                let (i, t) = randomBatch(c, batch: 8, seed: UInt64(100 + s))
+                trainer.step(inputs: i, targets: t, batch: 8)
             }
             return model.params.array
         }
