@@ -62,6 +62,16 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// The directory at `path` (a results/<scenario> directory), or the one-line error every
+/// command that reads results gives when it is not a directory.
+func resultsDirectory(_ path: String) throws -> URL {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+        throw CLIError("\(path): no such results directory")
+    }
+    return URL(fileURLWithPath: path)
+}
+
 /// Writes to stderr (progress and errors never mix with results on stdout).
 func printError(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))

@@ -20,11 +20,7 @@ enum PeaksCommand {
         guard !a.positionals.isEmpty else { throw CLIError("peaks: expected one or more results directories\n\n\(help)") }
         var points: [PeakPoint] = []
         for path in a.positionals {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-                throw CLIError("\(path): no such results directory")
-            }
-            let loaded = try ResultStore.load(directory: URL(fileURLWithPath: path))
+            let loaded = try ResultStore.load(directory: try resultsDirectory(path))
             let found = peakPoints(records: loaded.records)
             guard !found.isEmpty else { throw CLIError("\(path): no successful runs to take a peak of") }
             points += found

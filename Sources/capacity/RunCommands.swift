@@ -120,11 +120,7 @@ enum ReportCommand {
         if a.switches.contains("help") { print(help); return }
         guard a.positionals.count == 1 else { throw CLIError("report: expected one results directory\n\n\(help)") }
         let columns = try a.options["columns"].map { try ReportColumn.parseList($0) }
-        let dir = URL(fileURLWithPath: a.positionals[0])
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw CLIError("\(dir.relativePath): no such results directory")
-        }
+        let dir = try resultsDirectory(a.positionals[0])
         let out = try Report.generate(directory: dir, columns: columns)
         print(out.files.map(\.path).joined(separator: "\n"))
     }
@@ -314,11 +310,7 @@ enum ExportCommand {
         guard a.positionals.count == 2, let out = a.options["out"] else {
             throw CLIError("export: expected a results directory, a run key and --out FILE\n\n\(help)")
         }
-        let dir = URL(fileURLWithPath: a.positionals[0]), key = a.positionals[1]
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw CLIError("\(dir.path): no such results directory")
-        }
+        let dir = try resultsDirectory(a.positionals[0]), key = a.positionals[1]
         let loaded = try ResultStore.load(directory: dir)
         guard let record = loaded.records.first(where: { $0.key == key }) else {
             let keys = loaded.records.map(\.key)

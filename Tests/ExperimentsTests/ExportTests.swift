@@ -246,6 +246,8 @@ final class CLIInputTests: XCTestCase {
             (["export-model", dir.appendingPathComponent("missing.ckpt").path, "--out", dir.appendingPathComponent("hf").path], "missing.ckpt: no such file"),
             (["export-model", dir.path, "--out", dir.appendingPathComponent("hf").path], "is a directory; expected a checkpoint file"),
             (["peaks", dir.appendingPathComponent("nothing").path], "no such results directory"),
+            (["report", dir.appendingPathComponent("nothing").path], "nothing: no such results directory"),
+            (["export", dir.appendingPathComponent("nothing").path, "KEY", "--out", out], "nothing: no such results directory"),
         ]
         for (args, expected) in cases {
             let r = try run(args)
