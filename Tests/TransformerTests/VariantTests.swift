@@ -163,10 +163,11 @@ final class VariantTests: XCTestCase {
 
     /// In evaluation a mixture's capacity counts per window (one scored biography), so a window's
     /// losses are the same bits whether it is scored alone or beside five others, even with a
-    /// factor small enough to drop tokens. In training the capacity counts over the whole step.
+    /// factor small enough to drop tokens. In training the capacity counts over the whole step,
+    /// and each uses its own factor (evaluation 1, training 0.75 here).
     func testMoEEvaluationOfAWindowDoesNotDependOnItsBatch() {
         var c = ModelConfig(layers: 1, heads: 2, width: 16, vocabularySize: 40, contextLength: 16, mlp: .moe)
-        c.experts = 4; c.evaluationCapacityFactor = 1; c.trainingCapacityFactor = 1
+        c.experts = 4; c.evaluationCapacityFactor = 1; c.trainingCapacityFactor = 0.75
         let B = 6, T = 16
         let model = GPT(config: c, maxBatch: B, seed: 5, threads: 1)
         let (inputs, targets) = randomBatch(c, batch: B, seed: 77)
@@ -178,17 +179,22 @@ final class VariantTests: XCTestCase {
             model.forward(inputs: i, targets: t, batch: 1)
             XCTAssertEqual(Array(UnsafeBufferPointer(start: model.positionLosses, count: T)), Array(together[(w * T)..<((w + 1) * T)]), "window \(w)")
             dropped += (0..<T).filter { model.acts.layers[0].mlp.moe!.slot[$0] < 0 }.count
+            // Scoring uses the evaluation factor (1): ⌈16 / 4⌉ = 4 tokens an expert.
+            let moe = model.acts.layers[0].mlp.moe!
+            for e in 0..<4 { XCTAssertEqual(moe.filled[e], min(moe.routed[e], 4), "window \(w), expert \(e)") }
         }
         XCTAssertGreaterThan(dropped, 0, "factor 1 drops tokens within a window")
-        // Training counts over the step: each expert keeps min(routed, ⌈1 · B·T / E⌉) of the
-        // step's tokens, more than per-window capacities of ⌈T / E⌉ would let it.
+        // Training counts over the step with the training factor (0.75): each expert keeps
+        // min(routed, ⌈0.75 · B·T / E⌉ = 18) of the step's tokens, more than per-window
+        // capacities of ⌈0.75 · T / E⌉ = 3 would let it.
         model.forward(inputs: inputs, targets: targets, batch: B, training: true)
         let moe = model.acts.layers[0].mlp.moe!
-        let stepCap = MixtureOfExperts.capacity(rows: B * T, experts: 4, factor: 1)
+        let stepCap = MixtureOfExperts.capacity(rows: B * T, experts: 4, factor: 0.75)
+        XCTAssertEqual(stepCap, 18)
         var perWindow = 0
         for e in 0..<4 {
             XCTAssertEqual(moe.filled[e], min(moe.routed[e], stepCap), "expert \(e)")
-            perWindow += (0..<B).map { w in min(4, (0..<T).filter { Int(moe.expertOf[w * T + $0]) == e }.count) }.reduce(0, +)
+            perWindow += (0..<B).map { w in min(3, (0..<T).filter { Int(moe.expertOf[w * T + $0]) == e }.count) }.reduce(0, +)
         }
         XCTAssertGreaterThan((0..<4).map { moe.filled[$0] }.reduce(0, +), perWindow)
     }
