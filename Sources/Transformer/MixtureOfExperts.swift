@@ -12,9 +12,9 @@ import Kernels
 /// (window by window, position by position); the tokens over capacity skip the MLP (the residual
 /// passes them through). In training the group is the whole step's batch; in evaluation it is
 /// one window, i.e. one scored biography, so a biography's score never depends on which others
-/// share its call (docs/science.md, "Mixture of experts"). Padding (target −1, only ever at the end of a window, where no scored position
-/// reads it) is not routed: it takes no capacity, so how evaluation pads its batches cannot
-/// change which real tokens an expert serves. Routing is computed serially
+/// share its call (docs/science.md, "The model and its training"). Padding (target −1, only
+/// ever at the end of a window, where no scored position reads it) is not routed: it takes no
+/// capacity, so how evaluation pads its batches cannot change which real tokens an expert serves. Routing is computed serially
 /// from the router's GEMM, whose sums run in a fixed order, so it is the same for any thread
 /// count. Gradients reach the router through the gate probability probs[t, e(t)] (the argmax
 /// itself has none) and through the Switch Transformer's load-balancing loss
@@ -57,39 +57,35 @@ struct MixtureOfExperts {
             a.routed[best] += 1
         }
         a.activeRows = active
-        // The capacity of an expert in group [g0, g1): from the group's routed tokens.
-        func groupCapacity(_ g0: Int, _ g1: Int) -> Int {
-            var n = 0
-            for t in g0..<g1 where a.expertOf[t] >= 0 { n += 1 }
-            return Self.capacity(rows: n, experts: E, factor: capacityFactor)
-        }
-        // Each expert's segment of the gathered rows: in every group, its first `capacity`
-        // tokens in token order. First the segments' sizes, then the tokens into them.
+        // Which tokens each expert keeps: in every group of `group` tokens, its first
+        // ⌈factor · (the group's routed tokens) / E⌉ in token order (`slot` 0 = kept for now).
         for e in 0..<E { a.filled[e] = 0 }
         for g0 in stride(from: 0, to: R, by: group) {
-            let g1 = min(R, g0 + group), cap = groupCapacity(g0, g1)
-            for e in 0..<E { a.groupFilled[e] = 0 }
-            for t in g0..<g1 where a.expertOf[t] >= 0 { a.groupFilled[Int(a.expertOf[t])] += 1 }
-            for e in 0..<E { a.filled[e] += min(a.groupFilled[e], cap) }
-        }
-        a.segment[0] = 0
-        for e in 0..<E { a.segment[e + 1] = a.segment[e] + a.filled[e] }
-        for e in 0..<E { a.filled[e] = 0 }
-        for g0 in stride(from: 0, to: R, by: group) {
-            let g1 = min(R, g0 + group), cap = groupCapacity(g0, g1)
+            let g1 = min(R, g0 + group)
+            var routedInGroup = 0
+            for t in g0..<g1 where a.expertOf[t] >= 0 { routedInGroup += 1 }
+            let cap = Self.capacity(rows: routedInGroup, experts: E, factor: capacityFactor)
             for e in 0..<E { a.groupFilled[e] = 0 }
             for t in g0..<g1 {
                 let e = Int(a.expertOf[t])
                 if e >= 0 && a.groupFilled[e] < cap {
-                    let s = a.segment[e] + a.filled[e]
-                    a.filled[e] += 1; a.groupFilled[e] += 1
-                    a.slot[t] = Int32(s)
-                    a.tokenOf[s] = Int32(t)
-                    (a.xin + s * C).update(from: x + t * C, count: C)
+                    a.groupFilled[e] += 1; a.filled[e] += 1
+                    a.slot[t] = 0
                 } else {
                     a.slot[t] = -1
                 }
             }
+        }
+        // Each expert's segment of the gathered rows holds its kept tokens in token order.
+        a.segment[0] = 0
+        for e in 0..<E { a.segment[e + 1] = a.segment[e] + a.filled[e] }
+        for e in 0..<E { a.filled[e] = 0 }
+        for t in 0..<R where a.slot[t] >= 0 {
+            let e = Int(a.expertOf[t]), s = a.segment[e] + a.filled[e]
+            a.filled[e] += 1
+            a.slot[t] = Int32(s)
+            a.tokenOf[s] = Int32(t)
+            (a.xin + s * C).update(from: x + t * C, count: C)
         }
         // Each expert on its rows: y = GELU(xin·W1ᵀ + b1)·W2ᵀ + b2.
         for e in 0..<E {
@@ -161,8 +157,8 @@ final class MoEActivations {
     let slot: UnsafeMutablePointer<Int32>     // [R] each token's gathered row, −1 = over capacity
     let tokenOf: UnsafeMutablePointer<Int32>  // [R] each gathered row's token
     let routed: UnsafeMutablePointer<Int>     // [E] tokens whose argmax is e
-    let filled: UnsafeMutablePointer<Int>     // [E] tokens e took (≤ capacity in each group)
-    let groupFilled: UnsafeMutablePointer<Int> // [E] the same within the current capacity group
+    let filled: UnsafeMutablePointer<Int>     // [E] tokens e took (≤ its capacity in each group)
+    let groupFilled: UnsafeMutablePointer<Int> // [E] tokens e kept in the current capacity group
     let segment: UnsafeMutablePointer<Int>    // [E + 1]
     /// The last forward's load-balancing loss (already times the coefficient).
     var auxiliaryLoss: Float = 0
