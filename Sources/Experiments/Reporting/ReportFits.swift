@@ -43,6 +43,16 @@ extension Report {
         return md
     }
 
+    /// The 95% interval cell of the bits-against-`params` slope over every seed's run of
+    /// `configurations` (each model at its chosen rate, or N). With balanced seeds its slope is
+    /// the slope over the means, and its residuals include the seed spread.
+    static func slopeInterval(_ a: Analysis, configurations: [String], params: KeyPath<RunMetrics, Int>) -> String {
+        let chosen = Set(configurations)
+        let runs = a.ok.filter { chosen.contains($0.spec.configuration) }.compactMap(\.metrics)
+        let fit = LinearFit.leastSquares(x: runs.map { Double($0[keyPath: params]) }, y: runs.map(\.bits.total))
+        return fit?.slopeInterval95.map { span($0, 3) + " (\(runs.count) runs)" } ?? "—"
+    }
+
     /// A model is capacity-limited when its data hold more than 2 bits per parameter (R_max > 2):
     /// chosen before any result, from the data and the parameter count alone.
     static let capacityLimitedRmax = 2.0
@@ -60,11 +70,7 @@ extension Report {
             var row = [a.seriesName(g), "\(limited.count)", range.summary]
             if range.allowsFit, let lin = LinearFit.leastSquares(x: params, y: bits) {
                 let origin = zip(params, bits).map(*).reduce(0, +) / params.map { $0 * $0 }.reduce(0, +)
-                // The interval sees every seed's run at the best rate: with balanced seeds its
-                // slope is the slope over the means, and its residuals include the seed spread.
-                let runs = limited.flatMap { f in a.ok.filter { $0.spec.configuration == f.best.configuration } }.compactMap(\.metrics)
-                let perRun = LinearFit.leastSquares(x: runs.map { Double($0.paramsPaper) }, y: runs.map(\.bits.total))
-                let interval = perRun?.slopeInterval95.map { span($0, 3) + " (\(runs.count) runs)" } ?? "—"
+                let interval = slopeInterval(a, configurations: limited.map(\.best.configuration), params: \.paramsPaper)
                 row += [fixed(origin, 3), fixed(lin.slope, 3), interval, grouped(lin.intercept), fixed(lin.rSquared, 3)]
             } else {
                 row += [range.refusal, "—", "—", "—", "—"]
@@ -125,10 +131,7 @@ extension Report {
             var row = [name, "\(cs.count)", range.summary]
             if range.allowsFit, let fit = LinearFit.leastSquares(x: p, y: b) {
                 let alpha = zip(p, b).map(*).reduce(0, +) / p.map { $0 * $0 }.reduce(0, +)
-                // Every seed's run at each model's maximizing N, as the capacity-limited interval.
-                let runs = cs.flatMap { c in a.ok.filter { $0.spec.configuration == c.configuration } }.compactMap(\.metrics)
-                let perRun = LinearFit.leastSquares(x: runs.map { Double($0.paramsTotal) }, y: runs.map(\.bits.total))
-                let interval = perRun?.slopeInterval95.map { span($0, 3) + " (\(runs.count) runs)" } ?? "—"
+                let interval = slopeInterval(a, configurations: cs.map(\.configuration), params: \.paramsTotal)
                 row += [fixed(alpha, 3), fixed(fit.slope, 3), interval, grouped(fit.intercept)]
             } else {
                 row += [range.refusal, "—", "—", "—"]

@@ -1,6 +1,4 @@
 import Foundation
-import Biographies
-import Capacity
 
 /// The learning-rate search as the scheduler runs it: rounds of scan, extension and chosen-seed
 /// runs (which run is in which phase is `RateSearchPhases`, RateSearch.swift).

@@ -1,14 +1,5 @@
 import Foundation
 import Synchronization
-import Kernels
-import Biographies
-import Transformer
-import Capacity
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Runs a scenario's pending runs: one run per core, single-threaded, when there are at least as
 /// many runs as cores; otherwise the cores are split among the runs so each run's GEMMs use
