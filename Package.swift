@@ -46,14 +46,14 @@ let package = Package(
         .target(name: "Biographies", dependencies: ["Kernels", "Coding"], swiftSettings: simdFlags),
         .target(name: "Transformer", dependencies: ["Kernels", "Coding"], swiftSettings: simdFlags),
         .target(name: "Capacity", dependencies: ["Kernels", "Biographies", "Transformer"], swiftSettings: simdFlags),
-        .target(name: "Experiments", dependencies: ["Kernels", "Biographies", "Transformer", "Capacity"], swiftSettings: simdFlags),
+        .target(name: "Experiments", dependencies: ["Kernels", "Coding", "Biographies", "Transformer", "Capacity"], swiftSettings: simdFlags),
         .executableTarget(name: "capacity", dependencies: ["Kernels", "Biographies", "Transformer", "Capacity", "Experiments"], swiftSettings: simdFlags),
         // Finite-difference gradients and seeded test data, for the test targets only.
         .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport", swiftSettings: simdFlags),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: simdFlags),
-        .testTarget(name: "BiographiesTests", dependencies: ["Biographies"], swiftSettings: simdFlags),
+        .testTarget(name: "BiographiesTests", dependencies: ["Biographies", "Coding"], swiftSettings: simdFlags),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: simdFlags),
         .testTarget(name: "CapacityTests", dependencies: ["Capacity"], swiftSettings: simdFlags),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Capacity"], swiftSettings: simdFlags),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Capacity", "Coding"], swiftSettings: simdFlags),
     ]
 )

@@ -1,4 +1,6 @@
+import Foundation
 import Kernels
+import Coding
 
 /// bioD(N, K, C, D, L, T) (paper §2.1): K attributes; attribute k has its own diversity set of D
 /// distinct chunks, each chunk L symbols from an alphabet of T; a person's value of attribute k is
@@ -10,7 +12,8 @@ import Kernels
 /// biography is 1 + 3 + 6·3 = 22 tokens, the calibration setting of science.md.
 
 extension BioDConfig {
-    var namePools: NamePools { NamePools(first: firstNames, middle: middleNames, last: lastNames) }
+    /// The pools names are drawn from.
+    var pools: NamePools { NamePools(first: firstNames, middle: middleNames, last: lastNames) }
 
     /// T^L if it fits an Int.
     var chunkSpace: Int? {
@@ -23,7 +26,7 @@ extension BioDConfig {
         return p
     }
 
-    func validate(_ prefix: String) throws {
+    public func validate(_ prefix: String) throws {
         try requireCount(firstNames, prefix + "firstNames", atMost: firstNamePool.count, what: "first names")
         try requireCount(middleNames, prefix + "middleNames", atMost: middleNamePool.count, what: "middle names")
         try requireCount(lastNames, prefix + "lastNames", atMost: lastNamePool.count, what: "last names")
@@ -37,20 +40,19 @@ extension BioDConfig {
                            what: "the biography length attributes × chunks × chunkLength")
         try requireProduct([people, attributes, chunks], atMost: 1 << 31, prefix + "people",
                            what: "the stored values people × attributes × chunks")
-        if let tl = chunkSpace, diversity > tl {
-            throw SpecError(prefix + "diversity", "D = \(diversity) exceeds T^L = \(tl)")
+        if let tl = chunkSpace {
+            try require(diversity <= tl, prefix + "diversity",
+                        expected: "at most alphabet^chunkLength = \(tl) distinct chunks", found: "\(diversity)")
         }
-        if people < 1 { throw SpecError(prefix + "people", "must be at least 1, found \(people)") }
-        if people > namePools.size {
-            throw SpecError(prefix + "people", "N = \(people) exceeds the name pool first × middle × last = \(namePools.size)")
-        }
+        try requireCount(people, prefix + "people")
+        try pools.requireDistinctNames(people, prefix + "people")
     }
 
     static func attributeWord(_ k: Int) -> String { "ID\(k + 1)" }
     static func symbolWord(_ t: Int) -> String { "s\(t)" }
 
     var words: Set<String> {
-        var w = Set(namePools.words)
+        var w = Set(pools.words)
         w.insert(".")
         for k in 0..<attributes { w.insert(BioDConfig.attributeWord(k)) }
         for t in 0..<alphabet { w.insert(BioDConfig.symbolWord(t)) }
@@ -90,7 +92,7 @@ final class BioDStore: Sendable {
         var names: [UInt32] = [], values: [Int32] = []
         if storePeople {
             var nameRNG = SeededGenerator(seed: deriveSeed(seed, "bioD names"))
-            names = c.namePools.drawDistinct(c.people, excluding: excluding, &nameRNG)
+            names = c.pools.drawDistinct(c.people, excluding: excluding, &nameRNG)
             let valueSeed = deriveSeed(seed, "bioD values")
             values = [Int32](repeating: 0, count: c.people * K * C)
             for p in 0..<c.people {
@@ -100,7 +102,7 @@ final class BioDStore: Sendable {
         }
         nameStorage = Frozen(names); valueStorage = Frozen(values)
         excludedStorage = Frozen(excluding.sorted())
-        nameTokens = try NameTokens(c.namePools, tokenizer)
+        nameTokens = try NameTokens(c.pools, tokenizer)
         attributeTokens = try (0..<K).map { try tokenID(BioDConfig.attributeWord($0), tokenizer) }
         symbolTokens = try (0..<c.alphabet).map { try tokenID(BioDConfig.symbolWord($0), tokenizer) }
         period = try tokenID(".", tokenizer)
@@ -109,7 +111,7 @@ final class BioDStore: Sendable {
         let attrs = b.add(attributeTokens), symbols = b.add(symbolTokens)
         tokenStorage = Frozen(b.ints)
         let base = UnsafePointer(tokenStorage.base)
-        view = BioDView(K: K, C: C, L: L, D: D, pools: c.namePools,
+        view = BioDView(K: K, C: C, L: L, D: D, pools: c.pools,
                         names: UnsafePointer(nameStorage.base), chunkSymbols: UnsafePointer(chunkStorage.base),
                         values: UnsafePointer(valueStorage.base),
                         excluded: SortedCodes(codes: UnsafePointer(excludedStorage.base), count: excludedStorage.count),
@@ -211,5 +213,81 @@ struct BioDView: @unchecked Sendable {   // read-only pointers into memory its s
             }
             out.append(period)
         }
+    }
+}
+
+// MARK: - The bioD kind
+
+extension BioDConfig: StoredDatasetKind {
+    public static let kindName = "bioD"
+    public var hasNames: Bool { true }
+    public var hasChunks: Bool { true }
+    public var scoresFreshRenderings: Bool { false }
+    public var information: InformationContent {
+        let log2D = log2(Double(diversity))
+        var info = InformationContent(kind: Self.kindName, people: people,
+                                      namePool: Double(firstNames) * Double(middleNames) * Double(lastNames),
+                                      log2ValueSpace: Double(attributes * chunks) * log2D)
+        let log2TL = Double(chunkLength) * log2(Double(alphabet))
+        info.diversityBits = Double(attributes) * Double(diversity) * (log2TL - log2D)
+        info.diversityBitsExact = Double(attributes)
+            * (chunkSpace.map { log2Binomial(Double($0), diversity) } ?? log2Binomial(log2N: log2TL, diversity))
+        info.attributes = attributes; info.chunks = chunks; info.diversity = diversity
+        info.chunkLength = chunkLength; info.alphabet = alphabet; info.log2ChunkSpace = log2TL
+        return info
+    }
+    public var attributeNames: [String] { (1...attributes).map { "ID \($0)" } }
+    public var attributeValueCounts: [Double] {
+        Array(repeating: pow(Double(diversity), Double(chunks)), count: attributes)
+    }
+    public var attributeLog2ValueCounts: [Double] {
+        Array(repeating: Double(chunks) * log2(Double(diversity)), count: attributes)
+    }
+    public func evaluationRenderings(_ renderings: Int, seed: UInt64) -> (samples: Int, description: String) {
+        (1, "canonical attribute order, after end-of-text")
+    }
+    public static let keyAbbreviations: [(field: String, short: String)] = [
+        ("attributes", "K"), ("chunks", "C"), ("diversity", "D"), ("chunkLength", "L"), ("alphabet", "T"),
+        ("firstNames", "first"), ("middleNames", "middle"), ("lastNames", "last"),
+    ]
+    public static let requiredFields: Set<String> = ["attributes", "diversity", "alphabet"]
+    public var atDefaults: BioDConfig {
+        BioDConfig(people: people, attributes: attributes, diversity: diversity, alphabet: alphabet)
+    }
+    public var spec: DatasetSpec { .bioD(self) }
+    var namePools: NamePools? { pools }
+    func makeStore(seed: UInt64, tokenizer: Tokenizer, excluding: Set<UInt32>, storePeople: Bool) throws -> any PersonStore {
+        try BioDStore(self, seed: seed, tokenizer: tokenizer, excluding: excluding, storePeople: storePeople)
+    }
+}
+
+extension BioDStore: PersonStore {
+    var personCount: Int { names.count }
+    func name(of person: Int) -> String { NameTokens.string(names[person]) }
+    func valueStrings(of person: Int) -> [String] { valueStrings(person: person) }
+    var nameCodes: Set<UInt32> { Set(names) }
+    var lengthIndependentOfExposure: Bool { true }
+    func renderer(eos: Int32, domainToken: Int32) -> Renderer {
+        Renderer(kind: .bioD(view), eos: eos, domainToken: domainToken, simple: false, simpleSeed: 0)
+    }
+
+    /// The attribute words, the period, and the names and value symbols of the N people.
+    func usedTokens(_ tokenizer: Tokenizer) -> Set<Int32> {
+        var used = Set<Int32>(attributeTokens)
+        used.insert(period)
+        for code in names {
+            let parts = NamePools.parts(code)
+            used.formUnion([nameTokens.first[parts.first], nameTokens.middle[parts.middle], nameTokens.last[parts.last]])
+        }
+        let n = K * C
+        for p in 0..<names.count {
+            for k in 0..<K {
+                for c in 0..<C {
+                    let base = (k * D + Int(values[p * n + k * C + c])) * L
+                    for j in 0..<L { used.insert(symbolTokens[Int(chunkSymbols[base + j])]) }
+                }
+            }
+        }
+        return used
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Kernels
+import Coding
 
 /// bioS(N): people with distinct first·middle·last names and six rendered attributes (birth date,
 /// birth city, university, major, employer, work city) plus gender, each drawn independently and
@@ -57,11 +59,12 @@ let bioSTemplateLists: [[String]] = [
 ]
 
 extension BioSConfig {
-    var namePools: NamePools { NamePools(first: firstNames, middle: middleNames, last: lastNames) }
+    /// The pools names are drawn from.
+    var pools: NamePools { NamePools(first: firstNames, middle: middleNames, last: lastNames) }
     var firstBirthYear: Int { lastBirthYear + 1 - birthYears }
 
     /// Throws a `SpecError` naming the first invalid field (prefix: the key path of this config).
-    func validate(_ prefix: String) throws {
+    public func validate(_ prefix: String) throws {
         try requireCount(firstNames, prefix + "firstNames", atMost: firstNamePool.count, what: "first names")
         try requireCount(middleNames, prefix + "middleNames", atMost: middleNamePool.count, what: "middle names")
         try requireCount(lastNames, prefix + "lastNames", atMost: lastNamePool.count, what: "last names")
@@ -72,15 +75,13 @@ extension BioSConfig {
         try requireCount(employers, prefix + "employers", atMost: employerPool.count, what: "employers")
         try requireCount(templatesPerAttribute, prefix + "templatesPerAttribute",
                          atMost: bioSTemplateLists.map(\.count).min()!, what: "templates per attribute")
-        if people < 1 { throw SpecError(prefix + "people", "must be at least 1, found \(people)") }
-        if people > namePools.size {
-            throw SpecError(prefix + "people", "N = \(people) exceeds the name pool first × middle × last = \(namePools.size)")
-        }
+        try requireCount(people, prefix + "people")
+        try pools.requireDistinctNames(people, prefix + "people")
     }
 
     /// Every word a bioS of this config can render.
     var words: Set<String> {
-        var w = Set(namePools.words)
+        var w = Set(pools.words)
         w.formUnion(["He", "She", ","]); w.formUnion(monthNames)
         w.formUnion((1...28).map(String.init)); w.formUnion((0..<birthYears).map { String(firstBirthYear + $0) })
         for s in birthCityPool[0..<birthCities] { w.formUnion(Tokenizer.split(s)) }
@@ -122,7 +123,7 @@ final class BioSStore: Sendable {
         var people: [BioSPerson] = []
         if storePeople {
             var nameRNG = SeededGenerator(seed: deriveSeed(seed, "bioS names"))
-            let codes = c.namePools.drawDistinct(c.people, excluding: excluding, &nameRNG)
+            let codes = c.pools.drawDistinct(c.people, excluding: excluding, &nameRNG)
             let attributeSeed = deriveSeed(seed, "bioS attributes")
             people = codes.enumerated().map { p, code in
                 var rng = SeededGenerator(seed: deriveSeed(attributeSeed, UInt64(p)))
@@ -131,7 +132,7 @@ final class BioSStore: Sendable {
         }
         peopleStorage = Frozen(people)
         excludedStorage = Frozen(excluding.sorted())
-        names = try NameTokens(c.namePools, tokenizer)
+        names = try NameTokens(c.pools, tokenizer)
         months = try monthNames.map { try tokenID($0, tokenizer) }
         days = try (1...28).map { try tokenID(String($0), tokenizer) }
         years = try (0..<c.birthYears).map { try tokenID(String(c.firstBirthYear + $0), tokenizer) }
@@ -163,7 +164,7 @@ final class BioSStore: Sendable {
         func table(_ i: Int) -> TableView { TableView(tokens: base + tables[i].tokens, offsets: base + tables[i].offsets) }
         view = BioSView(people: UnsafePointer(peopleStorage.base),
                         excluded: SortedCodes(codes: UnsafePointer(excludedStorage.base), count: excludedStorage.count),
-                        pools: c.namePools, config: c,
+                        pools: c.pools, config: c,
                         first: base + first, middle: base + middle, last: base + last,
                         months: base + mo, days: base + da, years: base + ye,
                         comma: comma, he: he, she: she,
@@ -178,11 +179,6 @@ final class BioSStore: Sendable {
          employerPool[Int(p.employer)].name, p.gender == 0 ? "He" : "She"]
     }
 
-    static let attributeNames = ["birth date", "birth city", "university", "major", "employer", "gender"]
-    var valueCounts: [Double] {
-        [Double(12 * 28 * config.birthYears), Double(config.birthCities), Double(config.universities),
-         Double(config.majors), Double(config.employers), 2]
-    }
 }
 
 /// Raw-pointer view of a `BioSStore` (a trivial value: copying it costs no reference counting).
@@ -295,5 +291,79 @@ struct BioSView: @unchecked Sendable {   // read-only pointers into memory its s
         if a < 5 && spans.record { spans.values[a] = start..<out.count }
         appendTokens(arena + Int(d[2]), Int(d[3] - d[2]), to: &out)
         sentence += 1
+    }
+}
+
+// MARK: - The bioS kind
+
+extension BioSConfig: StoredDatasetKind {
+    public static let kindName = "bioS"
+    public var hasNames: Bool { true }
+    public var hasChunks: Bool { false }
+    public var scoresFreshRenderings: Bool { !simple }
+    public var information: InformationContent {
+        InformationContent(kind: Self.kindName, people: people, namePool: Double(firstNames) * Double(middleNames) * Double(lastNames),
+                           log2ValueSpace: bioSLog2ValueSpace(self))
+    }
+    public var attributeNames: [String] { ["birth date", "birth city", "university", "major", "employer", "gender"] }
+    public var attributeValueCounts: [Double] {
+        [Double(12 * 28 * birthYears), Double(birthCities), Double(universities), Double(majors), Double(employers), 2]
+    }
+    public var attributeLog2ValueCounts: [Double] { attributeValueCounts.map { log2($0) } }
+    public func evaluationRenderings(_ renderings: Int, seed: UInt64) -> (samples: Int, description: String) {
+        if simple { return (1, "each person's fixed bioS-simple rendering, after end-of-text") }
+        let n = max(1, renderings)
+        return (n, "\(n) fresh rendering(s) each from evaluation seed \(seed), after end-of-text")
+    }
+    public static let keyAbbreviations: [(field: String, short: String)] = [
+        ("firstNames", "first"), ("middleNames", "middle"), ("lastNames", "last"), ("birthYears", "years"),
+        ("birthCities", "cities"), ("universities", "univ"), ("majors", "majors"), ("employers", "employers"),
+        ("templatesPerAttribute", "templates"), ("simple", "simple"),
+    ]
+    public static let requiredFields: Set<String> = []
+    public var atDefaults: BioSConfig { BioSConfig(people: people) }
+    public var spec: DatasetSpec { .bioS(self) }
+    var namePools: NamePools? { pools }
+    func makeStore(seed: UInt64, tokenizer: Tokenizer, excluding: Set<UInt32>, storePeople: Bool) throws -> any PersonStore {
+        try BioSStore(self, seed: seed, tokenizer: tokenizer, excluding: excluding, storePeople: storePeople)
+    }
+}
+
+extension BioSStore: PersonStore {
+    var personCount: Int { people.count }
+    func name(of person: Int) -> String { NameTokens.string(people[person].name) }
+    func valueStrings(of person: Int) -> [String] { valueStrings(people[person]) }
+    var nameCodes: Set<UInt32> { Set(people.map(\.name)) }
+    var lengthIndependentOfExposure: Bool { config.simple }
+    func renderer(eos: Int32, domainToken: Int32) -> Renderer {
+        Renderer(kind: .bioS(view), eos: eos, domainToken: domainToken, simple: config.simple, simpleSeed: simpleSeed)
+    }
+
+    /// bioS-simple: exactly the tokens of the fixed renderings. bioS: every configured template
+    /// word, both pronouns, the comma, and the names and values of the N people.
+    func usedTokens(_ tokenizer: Tokenizer) -> Set<Int32> {
+        var used = Set<Int32>()
+        if config.simple {
+            var out: [Int32] = []
+            var spans = SpanSink.off
+            for (p, person) in people.enumerated() {
+                out.removeAll(keepingCapacity: true)
+                view.render(person, layoutSeed: deriveSeed(simpleSeed, UInt64(p)), domain: false,
+                            eos: tokenizer.endOfText, domainToken: tokenizer.domainToken, into: &out, spans: &spans)
+                used.formUnion(out)
+            }
+            return used
+        }
+        for list in templates { for t in list { used.formUnion(t.prefix); used.formUnion(t.suffix) } }
+        used.formUnion([he, she, comma])
+        for p in people {
+            let parts = NamePools.parts(p.name)
+            used.formUnion([names.first[parts.first], names.middle[parts.middle], names.last[parts.last]])
+            used.formUnion([months[Int(p.month)], days[Int(p.day)], years[Int(p.year)]])
+            used.formUnion(cities.ids(Int(p.city))); used.formUnion(universities.ids(Int(p.university)))
+            used.formUnion(majors.ids(Int(p.major))); used.formUnion(employers.ids(Int(p.employer)))
+            used.formUnion(headquarters.ids(Int(p.employer)))
+        }
+        return used
     }
 }

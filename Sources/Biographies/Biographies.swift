@@ -11,7 +11,7 @@ import Kernels
 //   data.information.total                                                  // bits (R_max numerator)
 //   data.evaluationRendering(person: p, sample: 0, seed: e)                 // tokens + spans to score
 //
-// Files: DatasetSpec(.Coding) spec types · SpecError · Tokenizer · Information (closed-form bits) ·
+// Files: DatasetSpec(.Coding) spec types · DatasetKind (what a kind provides) · Tokenizer · Information (closed-form bits) ·
 // Dataset / DatasetRendering / Renderer (people, renderings, spans) · BioS, BioD, RandomTokens
 // (generators) · NameSampling (distinct names) · Frozen (ARC-free buffers for the hot loop) ·
 // Schedule (exposure rounds, block rendering) · TokenStream (windows, junk, domain token) ·

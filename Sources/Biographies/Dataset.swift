@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Coding
 
 /// One biography as token ids with the positions the evaluator scores.
 /// `tokens[0]` is end-of-text (a biography is scored right after one); with a domain token,
@@ -65,21 +66,11 @@ public final class Dataset: Sendable {
     /// True when built as noise junk: no stored people; every biography is a fresh person.
     public let freshOnly: Bool
 
-    let storage: Storage
-    enum Storage: Sendable {
-        case bioS(BioSStore)
-        case bioD(BioDStore)
-        case random(RandomStore)
-    }
+    /// The generated people (the kind's store); the hot path renders through `withRenderer`.
+    let store: any PersonStore
 
     /// Number of stored people (sequences for random); 0 for a fresh-only junk dataset.
-    public var personCount: Int {
-        switch storage {
-        case .bioS(let s): return s.people.count
-        case .bioD(let s): return s.names.count
-        case .random(let s): return s.sequences.count / s.S
-        }
-    }
+    public var personCount: Int { store.personCount }
 
     /// A dataset whose vocabulary covers its own words and those of `vocabularyAlsoCovering` (so a
     /// junk dataset of those specs can share token ids). Throws `SpecError` for an invalid spec.
@@ -126,27 +117,12 @@ public final class Dataset: Sendable {
     init(spec: DatasetSpec, seed: UInt64, tokenizer: Tokenizer, excluding: Set<UInt32>, storePeople: Bool) throws {
         self.spec = spec; self.seed = seed; self.tokenizer = tokenizer
         self.freshOnly = !storePeople
-        information = informationContent(of: spec)
-        let storage: Storage
-        switch spec {
-        case .bioS(let c):
-            let s = try BioSStore(c, seed: seed, tokenizer: tokenizer, excluding: excluding, storePeople: storePeople)
-            storage = .bioS(s)
-            attributeNames = BioSStore.attributeNames
-            attributeValueCounts = s.valueCounts
-            attributeLog2ValueCounts = s.valueCounts.map { log2($0) }
-        case .bioD(let c):
-            storage = .bioD(try BioDStore(c, seed: seed, tokenizer: tokenizer, excluding: excluding, storePeople: storePeople))
-            attributeNames = (1...c.attributes).map { "ID \($0)" }
-            attributeValueCounts = Array(repeating: pow(Double(c.diversity), Double(c.chunks)), count: c.attributes)
-            attributeLog2ValueCounts = Array(repeating: Double(c.chunks) * log2(Double(c.diversity)), count: c.attributes)
-        case .random(let c):
-            storage = .random(try RandomStore(c, seed: seed, tokenizer: tokenizer, storePeople: storePeople))
-            attributeNames = ["sequence"]
-            attributeValueCounts = [pow(Double(c.vocabulary), Double(c.length))]
-            attributeLog2ValueCounts = [Double(c.length) * log2(Double(c.vocabulary))]
-        }
-        self.storage = storage
-        usedTokenIDs = Dataset.usedTokens(storage, tokenizer)
+        let kind = spec.stored
+        information = kind.information
+        store = try kind.makeStore(seed: seed, tokenizer: tokenizer, excluding: excluding, storePeople: storePeople)
+        attributeNames = kind.attributeNames
+        attributeValueCounts = kind.attributeValueCounts
+        attributeLog2ValueCounts = kind.attributeLog2ValueCounts
+        usedTokenIDs = store.usedTokens(tokenizer).union([tokenizer.endOfText]).sorted()
     }
 }

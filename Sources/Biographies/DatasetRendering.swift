@@ -1,4 +1,5 @@
 import Kernels
+import Coding
 
 // Rendering API of `Dataset`: what the stream, the evaluator and the JSONL writer call.
 
@@ -26,39 +27,20 @@ extension Dataset {
     }
 
     /// The full name of a stored person ("" for random data).
-    public func name(of person: Int) -> String {
-        switch storage {
-        case .bioS(let s): return NameTokens.string(s.people[person].name)
-        case .bioD(let s): return NameTokens.string(s.names[person])
-        case .random: return ""
-        }
-    }
+    public func name(of person: Int) -> String { store.name(of: person) }
 
     /// The counted values of a stored person as strings, in `attributeNames` order (what each value
     /// span decodes to; bioS gender is "He"/"She", bioD and random values are space-separated symbols).
-    public func valueStrings(of person: Int) -> [String] {
-        switch storage {
-        case .bioS(let s): return s.valueStrings(s.people[person])
-        case .bioD(let s): return s.valueStrings(person: person)
-        case .random(let s):
-            return [(0..<s.S).map { RandomConfig.symbolWord(Int(s.sequences[person * s.S + $0])) }.joined(separator: " ")]
-        }
-    }
+    public func valueStrings(of person: Int) -> [String] { store.valueStrings(of: person) }
 
     /// Name codes of the stored people (what junk must avoid).
-    var nameCodes: Set<UInt32> {
-        switch storage {
-        case .bioS(let s): return Set(s.people.map(\.name))
-        case .bioD(let s): return Set(s.names)
-        case .random: return []
-        }
-    }
+    var nameCodes: Set<UInt32> { store.nameCodes }
 
     /// A rendering with spans (allocates; for evaluation, tests and export).
     func render(_ who: Who, exposure: Int, renderSeed: UInt64, domain: Bool, canonical: Bool) -> Rendering {
         let k = attributeNames.count
         var spans = SpanSink(record: true, values: Array(repeating: 0..<0, count: k),
-                             firstChunks: { if case .bioD = storage { return Array(repeating: 0..<0, count: k) }; return [] }())
+                             firstChunks: spec.hasChunks ? Array(repeating: 0..<0, count: k) : [])
         var tokens: [Int32] = []
         var scratch = RenderScratch()
         append(who, exposure: exposure, renderSeed: renderSeed, domain: domain, canonical: canonical,
@@ -91,129 +73,24 @@ extension Dataset {
     @inline(__always)
     func withRenderer<R>(_ body: (Renderer) -> R) -> R {
         withExtendedLifetime(self) {
-            let r: Renderer
-            switch storage {
-            case .bioS(let s): r = Renderer(kind: .bioS(s.view), eos: tokenizer.endOfText, domainToken: tokenizer.domainToken,
-                                            simple: s.config.simple, simpleSeed: s.simpleSeed)
-            case .bioD(let s): r = Renderer(kind: .bioD(s.view), eos: tokenizer.endOfText, domainToken: tokenizer.domainToken,
-                                            simple: false, simpleSeed: 0)
-            case .random(let s): r = Renderer(kind: .random(s.view), eos: tokenizer.endOfText, domainToken: tokenizer.domainToken,
-                                              simple: false, simpleSeed: 0)
-            }
-            return body(r)
+            body(store.renderer(eos: tokenizer.endOfText, domainToken: tokenizer.domainToken))
         }
     }
 
     /// True when every rendering of a stored person has the same length whatever the exposure
     /// (all but non-simple bioS), so the stream needs no counting pass over exposures.
-    var lengthIndependentOfExposure: Bool {
-        if case .bioS(let s) = storage { return s.config.simple }
-        return true
-    }
-
-    /// Sorted ids of tokens occurring in this dataset (see `usedTokenIDs`).
-    static func usedTokens(_ storage: Storage, _ tokenizer: Tokenizer) -> [Int32] {
-        var used = Set<Int32>([tokenizer.endOfText])
-        switch storage {
-        case .bioS(let s):
-            if s.config.simple {
-                // Exactly the tokens of the fixed renderings.
-                var out: [Int32] = []
-                var spans = SpanSink.off
-                for (p, person) in s.people.enumerated() {
-                    out.removeAll(keepingCapacity: true)
-                    s.view.render(person, layoutSeed: deriveSeed(s.simpleSeed, UInt64(p)), domain: false,
-                                  eos: tokenizer.endOfText, domainToken: tokenizer.domainToken, into: &out, spans: &spans)
-                    used.formUnion(out)
-                }
-            } else {
-                for list in s.templates { for t in list { used.formUnion(t.prefix); used.formUnion(t.suffix) } }
-                used.formUnion([s.he, s.she, s.comma])
-                for p in s.people {
-                    let parts = NamePools.parts(p.name)
-                    used.formUnion([s.names.first[parts.first], s.names.middle[parts.middle], s.names.last[parts.last]])
-                    used.formUnion([s.months[Int(p.month)], s.days[Int(p.day)], s.years[Int(p.year)]])
-                    used.formUnion(s.cities.ids(Int(p.city))); used.formUnion(s.universities.ids(Int(p.university)))
-                    used.formUnion(s.majors.ids(Int(p.major))); used.formUnion(s.employers.ids(Int(p.employer)))
-                    used.formUnion(s.headquarters.ids(Int(p.employer)))
-                }
-            }
-        case .bioD(let s):
-            used.formUnion(s.attributeTokens); used.insert(s.period)
-            for code in s.names {
-                let parts = NamePools.parts(code)
-                used.formUnion([s.nameTokens.first[parts.first], s.nameTokens.middle[parts.middle], s.nameTokens.last[parts.last]])
-            }
-            let n = s.K * s.C
-            for p in 0..<s.names.count {
-                for k in 0..<s.K {
-                    for c in 0..<s.C {
-                        let base = (k * s.D + Int(s.values[p * n + k * s.C + c])) * s.L
-                        for j in 0..<s.L { used.insert(s.symbolTokens[Int(s.chunkSymbols[base + j])]) }
-                    }
-                }
-            }
-        case .random(let s):
-            for v in s.sequences { used.insert(s.symbolTokens[Int(v)]) }
-        }
-        return used.sorted()
-    }
-}
-
-// MARK: - Spec helpers and validation
-
-extension DatasetSpec {
-    /// "bioS", "bioD" or "random": the `kind` of the spec's JSON.
-    public var kindName: String {
-        switch self { case .bioS: "bioS"; case .bioD: "bioD"; case .random: "random" }
-    }
-    /// Whether biographies of this kind open with a person's name (bioS, bioD; not random data),
-    /// so the evaluator's name loss p1 means something.
-    public var hasNames: Bool {
-        if case .random = self { return false }
-        return true
-    }
-    /// Whether values are made of chunks drawn from diversity sets (bioD), so the evaluator's
-    /// first-chunk loss p3 and the diversity term mean something.
-    public var hasChunks: Bool {
-        if case .bioD = self { return true }
-        return false
-    }
-    /// N (people or sequences).
-    public var people: Int {
-        switch self { case .bioS(let c): c.people; case .bioD(let c): c.people; case .random(let c): c.sequences }
-    }
-    var namePools: NamePools? {
-        switch self { case .bioS(let c): c.namePools; case .bioD(let c): c.namePools; case .random: nil }
-    }
-    /// Every word a dataset of this spec can render (the vocabulary, minus special tokens).
-    var words: Set<String> {
-        switch self { case .bioS(let c): c.words; case .bioD(let c): c.words; case .random(let c): c.words }
-    }
-}
-
-extension DatasetSpec {
-    /// Throws a `SpecError` naming the first invalid field; `prefix` is the key path of this spec
-    /// in its file ("" gives "bioS.people", "runs[2].dataset." gives "runs[2].dataset.bioS.people").
-    public func validate(at prefix: String = "") throws {
-        switch self {
-        case .bioS(let c): try c.validate(prefix + "bioS.")
-        case .bioD(let c): try c.validate(prefix + "bioD.")
-        case .random(let c): try c.validate(prefix + "random.")
-        }
-    }
+    var lengthIndependentOfExposure: Bool { store.lengthIndependentOfExposure }
 }
 
 extension StreamConfig {
     /// Throws a `SpecError` naming the first invalid field ("stream.exposures", "stream.junk.fraction",
     /// "stream.junk.dataset.bioS.people", ...); `prefix` is the key path of this config.
     public func validate(at prefix: String = "stream.") throws {
-        if exposures < 1 { throw SpecError(prefix + "exposures", "must be at least 1, found \(exposures)") }
-        if contextLength < 1 { throw SpecError(prefix + "contextLength", "must be at least 1, found \(contextLength)") }
+        try requireCount(exposures, prefix + "exposures")
+        try requireCount(contextLength, prefix + "contextLength")
         if let junk {
-            if !(junk.fraction >= 0 && junk.fraction < 1) {
-                throw SpecError(prefix + "junk.fraction", "\(junk.fraction) is outside [0, 1)")
-            }
+            try require(junk.fraction >= 0 && junk.fraction < 1, prefix + "junk.fraction",
+                        expected: "a number in [0, 1)", found: fieldText(junk.fraction))
             try junk.dataset.validate(at: prefix + "junk.dataset.")
         }
     }

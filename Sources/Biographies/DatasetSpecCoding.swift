@@ -49,23 +49,18 @@ extension DatasetSpec: Codable {
     enum KindKey: String, CodingKey { case kind }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: KindKey.self)
-        let kind = try c.decode(String.self, forKey: .kind)
-        switch kind {
-        case "bioS": self = .bioS(try BioSConfig(from: decoder))
-        case "bioD": self = .bioD(try BioDConfig(from: decoder))
-        case "random": self = .random(try RandomConfig(from: decoder))
-        default:
+        let name = try c.decode(String.self, forKey: .kind)
+        guard let kind = DatasetSpec.kinds.first(where: { $0.kindName == name }) else {
+            let names = DatasetSpec.kinds.map { "\"\($0.kindName)\"" }
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c,
-                debugDescription: "expected \"bioS\", \"bioD\" or \"random\", found \"\(kind)\"")
+                debugDescription: "expected \(names.dropLast().joined(separator: ", ")) or \(names.last!), found \"\(name)\"")
         }
+        self = try kind.init(from: decoder).spec
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: KindKey.self)
-        switch self {
-        case .bioS(let s): try c.encode("bioS", forKey: .kind); try s.encode(to: encoder)
-        case .bioD(let s): try c.encode("bioD", forKey: .kind); try s.encode(to: encoder)
-        case .random(let s): try c.encode("random", forKey: .kind); try s.encode(to: encoder)
-        }
+        try c.encode(kindName, forKey: .kind)
+        try kind.encode(to: encoder)
     }
 }
 

@@ -97,33 +97,6 @@ public func bioSLog2ValueSpace(_ c: BioSConfig) -> Double {
         + log2(Double(c.universities)) + log2(Double(c.majors)) + log2(Double(c.employers))
 }
 
-/// Closed-form information content of a (valid) dataset spec, in bits.
-public func informationContent(of spec: DatasetSpec) -> InformationContent {
-    switch spec {
-    case .bioS(let c):
-        let n0 = Double(c.firstNames) * Double(c.middleNames) * Double(c.lastNames)
-        return InformationContent(kind: "bioS", people: c.people, namePool: n0,
-                                  log2ValueSpace: bioSLog2ValueSpace(c))
-    case .bioD(let c):
-        let n0 = Double(c.firstNames) * Double(c.middleNames) * Double(c.lastNames)
-        let log2D = log2(Double(c.diversity))
-        var info = InformationContent(kind: "bioD", people: c.people, namePool: n0,
-                                      log2ValueSpace: Double(c.attributes * c.chunks) * log2D)
-        let log2TL = Double(c.chunkLength) * log2(Double(c.alphabet))
-        info.diversityBits = Double(c.attributes) * Double(c.diversity) * (log2TL - log2D)
-        info.diversityBitsExact = Double(c.attributes)
-            * (c.chunkSpace.map { log2Binomial(Double($0), c.diversity) } ?? log2Binomial(log2N: log2TL, c.diversity))
-        info.attributes = c.attributes; info.chunks = c.chunks; info.diversity = c.diversity
-        info.chunkLength = c.chunkLength; info.alphabet = c.alphabet; info.log2ChunkSpace = log2TL
-        return info
-    case .random(let c):
-        var info = InformationContent(kind: "random", people: c.sequences, namePool: 0,
-                                      log2ValueSpace: Double(c.length) * log2(Double(c.vocabulary)))
-        info.sequenceLength = c.length; info.vocabulary = c.vocabulary
-        return info
-    }
-}
-
 /// log2 C(n, k), bits, for 0 ≤ k ≤ n (n may be non-integral only through rounding; it is a count).
 public func log2Binomial(_ n: Double, _ k: Int) -> Double {
     let kk = Double(k)

@@ -1,4 +1,5 @@
 import Kernels
+import Coding
 
 /// Full names as 32-bit codes: code = first · 400·1000 + middle · 1000 + last, indices into the
 /// global pools (`firstNamePool`, `middleNamePool`, `lastNamePool`). A config's pool is a prefix
@@ -10,6 +11,12 @@ struct NamePools: Hashable, Sendable {
 
     /// N0 = first · middle · last, the number of possible full names.
     var size: Int { first * middle * last }
+
+    /// N people need N distinct names: throws unless `people` fits the pool.
+    func requireDistinctNames(_ people: Int, _ parameter: String) throws {
+        try require(people <= size, parameter,
+                    expected: "at most firstNames × middleNames × lastNames = \(size) people (names are distinct)", found: "\(people)")
+    }
 
     /// The code of the k-th name of this pool (k in 0..<size), enumerated last-fastest.
     func code(ofIndex k: Int) -> UInt32 {

@@ -1,11 +1,13 @@
+import Foundation
 import Kernels
+import Coding
 
 /// random(N, S, V) (Morris et al.): N sequences of S tokens drawn uniformly from V symbols
 /// ("t0"...). A biography is EOS, [domain], the S tokens; the whole sequence is its one value span
 /// and there is no name.
 
 extension RandomConfig {
-    func validate(_ prefix: String) throws {
+    public func validate(_ prefix: String) throws {
         try requireCount(sequences, prefix + "sequences")
         try requireCount(length, prefix + "length")
         try requireCount(vocabulary, prefix + "vocabulary", atMost: 1 << 24, what: "symbols (a vocabulary that large does not fit)")
@@ -14,6 +16,51 @@ extension RandomConfig {
     }
     static func symbolWord(_ v: Int) -> String { "t\(v)" }
     var words: Set<String> { Set((0..<vocabulary).map(RandomConfig.symbolWord)) }
+}
+
+// MARK: - The random kind
+
+extension RandomConfig: StoredDatasetKind {
+    public static let kindName = "random"
+    public var people: Int { sequences }
+    public var hasNames: Bool { false }
+    public var hasChunks: Bool { false }
+    public var scoresFreshRenderings: Bool { false }
+    public var information: InformationContent {
+        var info = InformationContent(kind: Self.kindName, people: sequences, namePool: 0,
+                                      log2ValueSpace: Double(length) * log2(Double(vocabulary)))
+        info.sequenceLength = length; info.vocabulary = vocabulary
+        return info
+    }
+    public var attributeNames: [String] { ["sequence"] }
+    public var attributeValueCounts: [Double] { [pow(Double(vocabulary), Double(length))] }
+    public var attributeLog2ValueCounts: [Double] { [Double(length) * log2(Double(vocabulary))] }
+    public func evaluationRenderings(_ renderings: Int, seed: UInt64) -> (samples: Int, description: String) {
+        (1, "each sequence after end-of-text")
+    }
+    public static let keyAbbreviations: [(field: String, short: String)] = [("length", "S"), ("vocabulary", "V")]
+    public static let requiredFields: Set<String> = ["length", "vocabulary"]
+    public var atDefaults: RandomConfig { self }
+    public var spec: DatasetSpec { .random(self) }
+    var namePools: NamePools? { nil }
+    func makeStore(seed: UInt64, tokenizer: Tokenizer, excluding: Set<UInt32>, storePeople: Bool) throws -> any PersonStore {
+        try RandomStore(self, seed: seed, tokenizer: tokenizer, storePeople: storePeople)
+    }
+}
+
+extension RandomStore: PersonStore {
+    var personCount: Int { sequences.count / S }
+    func name(of person: Int) -> String { "" }
+    func valueStrings(of person: Int) -> [String] {
+        [(0..<S).map { RandomConfig.symbolWord(Int(sequences[person * S + $0])) }.joined(separator: " ")]
+    }
+    var nameCodes: Set<UInt32> { [] }
+    var lengthIndependentOfExposure: Bool { true }
+    func renderer(eos: Int32, domainToken: Int32) -> Renderer {
+        Renderer(kind: .random(view), eos: eos, domainToken: domainToken, simple: false, simpleSeed: 0)
+    }
+    /// The symbols of the N sequences.
+    func usedTokens(_ tokenizer: Tokenizer) -> Set<Int32> { Set(sequences.map { symbolTokens[Int($0)] }) }
 }
 
 final class RandomStore: Sendable {

@@ -1,4 +1,5 @@
 import Kernels
+import Coding
 
 /// One biography of a stream, as scheduled (for tests and export).
 public struct StreamBiography: Hashable, Sendable {

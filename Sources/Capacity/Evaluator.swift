@@ -116,18 +116,8 @@ public struct EvaluationPlan: Hashable, Sendable {
             people = Array(people[0..<n]).sorted()
             description = "a seeded sample of \(n) of \(N) people (seed \(seed))"
         }
-        let samples: Int
-        switch dataset.spec {
-        case .bioS(let s) where !s.simple:
-            samples = max(1, renderings)
-            description += ", \(samples) fresh rendering(s) each from evaluation seed \(seed), after end-of-text"
-        case .bioS:
-            samples = 1; description += ", each person's fixed bioS-simple rendering, after end-of-text"
-        case .bioD:
-            samples = 1; description += ", canonical attribute order, after end-of-text"
-        case .random:
-            samples = 1; description += ", each sequence after end-of-text"
-        }
+        let (samples, rendering) = dataset.spec.kind.evaluationRenderings(renderings, seed: seed)
+        description += ", " + rendering
         self.people = people; self.samples = samples; self.description = description
     }
 }

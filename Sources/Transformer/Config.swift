@@ -1,3 +1,5 @@
+import Coding
+
 /// Model and training configuration: small Codable value types, units in the names.
 
 public enum MLPKind: String, Codable, Hashable, Sendable, CaseIterable {
@@ -78,4 +80,53 @@ public struct TrainingConfig: Hashable, Sendable {
     public var plateauSteps: Int = 0
     public var plateauMinImprovementNats: Double = 1e-3
     public init() {}
+}
+
+// MARK: - Validation: the rules a config must meet to build and train without trapping
+
+extension ModelConfig {
+    /// Throws a `SpecError` naming the first field (prefixed by `prefix`) that cannot build a model.
+    /// `vocabularySize` 0 is valid here: the dataset sets it before the model is built.
+    public func validate(at prefix: String = "") throws {
+        try requireCount(layers, prefix + "layers")
+        try requireCount(heads, prefix + "heads")
+        try requireCount(width, prefix + "width")
+        try require(width % heads == 0, prefix + "width", expected: "a multiple of heads (\(heads))", found: "\(width)")
+        // Rotary embedding rotates pairs of a head's dimensions.
+        try require(headDim % 2 == 0, prefix + "width",
+                    expected: "an even head size (width / heads; width \(width) / \(heads) heads is odd)", found: "\(width)")
+        try require(vocabularySize >= 0, prefix + "vocabularySize", expected: "a non-negative integer", found: "\(vocabularySize)")
+        try require(contextLength >= 2, prefix + "contextLength", expected: "an integer of at least 2", found: "\(contextLength)")
+        try require(rotaryBase > 0, prefix + "rotaryBase", expected: "a positive number", found: fieldText(rotaryBase))
+        try requireCount(experts, prefix + "experts")
+        try require(trainingCapacityFactor > 0, prefix + "trainingCapacityFactor",
+                    expected: "a positive number", found: fieldText(trainingCapacityFactor))
+        try require(evaluationCapacityFactor > 0, prefix + "evaluationCapacityFactor",
+                    expected: "a positive number", found: fieldText(evaluationCapacityFactor))
+        try require(loadBalancingCoefficient >= 0, prefix + "loadBalancingCoefficient",
+                    expected: "a non-negative number", found: fieldText(loadBalancingCoefficient))
+    }
+}
+
+extension TrainingConfig {
+    /// Throws a `SpecError` naming the first field (prefixed by `prefix`) the trainer cannot use.
+    public func validate(at prefix: String = "") throws {
+        func inUnit(_ v: Double, closed: Bool) -> Bool { v >= 0 && (closed ? v <= 1 : v < 1) }
+        try requireCount(batchWindows, prefix + "batchWindows")
+        try require(peakLearningRate > 0, prefix + "peakLearningRate", expected: "a positive number", found: fieldText(peakLearningRate))
+        try require(inUnit(warmupFraction, closed: false), prefix + "warmupFraction",
+                    expected: "a number in [0, 1)", found: fieldText(warmupFraction))
+        try require(inUnit(Double(finalLearningRateRatio), closed: true), prefix + "finalLearningRateRatio",
+                    expected: "a number in [0, 1]", found: fieldText(finalLearningRateRatio))
+        try require(weightDecay >= 0, prefix + "weightDecay", expected: "a non-negative number", found: fieldText(weightDecay))
+        try require(inUnit(Double(beta1), closed: false), prefix + "beta1", expected: "a number in [0, 1)", found: fieldText(beta1))
+        try require(inUnit(Double(beta2), closed: false), prefix + "beta2", expected: "a number in [0, 1)", found: fieldText(beta2))
+        try require(epsilon > 0, prefix + "epsilon", expected: "a positive number", found: fieldText(epsilon))
+        try require(gradientClip >= 0, prefix + "gradientClip",
+                    expected: "a non-negative number (0 disables clipping)", found: fieldText(gradientClip))
+        try require(plateauSteps >= 0, prefix + "plateauSteps",
+                    expected: "a non-negative integer (0: never stop early)", found: "\(plateauSteps)")
+        try require(plateauMinImprovementNats >= 0, prefix + "plateauMinImprovementNats",
+                    expected: "a non-negative number", found: fieldText(plateauMinImprovementNats))
+    }
 }

@@ -29,7 +29,7 @@ public final class GPT {
     public private(set) var auxiliaryLoss: Float = 0
 
     public init(config: ModelConfig, maxBatch: Int, seed: UInt64, threads: Int = 1) {
-        precondition(config.width % config.heads == 0, "width must be divisible by heads")
+        do { try config.validate() } catch { preconditionFailure("invalid model config: \(error)") }
         precondition(config.vocabularySize > 0, "vocabulary size must be set")
         self.config = config
         layout = ParameterLayout(config: config)

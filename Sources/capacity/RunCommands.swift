@@ -156,7 +156,7 @@ enum EvaluateCommand {
         }
         var renderings = spec.evaluation.renderings
         if a.options["renderings"] != nil {
-            guard case .bioS(let b) = spec.dataset, !b.simple else {
+            guard spec.dataset.scoresFreshRenderings else {
                 throw CLIError("--renderings: only bioS scores fresh renderings; this run's \(spec.dataset.kindName) data has one rendering per person")
             }
             renderings = try a.int("renderings", default: 1, in: 1...1_000_000)

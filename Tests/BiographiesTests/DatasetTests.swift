@@ -1,4 +1,5 @@
 import Foundation
+import Coding
 import Kernels
 import XCTest
 @testable import Biographies
@@ -26,7 +27,7 @@ final class DatasetTests: XCTestCase {
     func testAttributeValuesAreUniformByChiSquare() throws {
         let n = 30_000
         let d = try Dataset(spec: .bioS(BioSConfig(people: n)), seed: 11)
-        guard case .bioS(let s) = d.storage else { return XCTFail() }
+        guard let s = d.store as? BioSStore else { return XCTFail() }
         func check(_ name: String, _ bins: Int, _ values: [Int]) {
             var counts = [Int](repeating: 0, count: bins)
             for v in values { counts[v] += 1 }
@@ -49,7 +50,7 @@ final class DatasetTests: XCTestCase {
     func testBioDChunksAreUniformOverTheDiversitySetByChiSquare() throws {
         let n = 20_000
         let d = try Dataset(spec: .bioD(BioDConfig(people: n, attributes: 2, chunks: 3, diversity: 50, chunkLength: 2, alphabet: 10)), seed: 5)
-        guard case .bioD(let s) = d.storage else { return XCTFail() }
+        guard let s = d.store as? BioDStore else { return XCTFail() }
         var counts = [Int](repeating: 0, count: 50)
         for v in s.values { counts[Int(v)] += 1 }
         let expected = Double(s.values.count) / 50
@@ -90,7 +91,7 @@ final class DatasetTests: XCTestCase {
                 XCTAssertEqual(r.tokens[i], pronoun); XCTAssertEqual(r.tokens[i - 1], period)
             }
             // The work-city sentence comes right after the employer sentence.
-            guard case .bioS(let s) = d.storage else { return XCTFail() }
+            guard let s = d.store as? BioSStore else { return XCTFail() }
             let hq = Array(s.headquarters.ids(Int(s.people[p].employer)))
             let after = Array(r.tokens[r.valueSpans[4].upperBound...])
             let hqStart = (0...(after.count - hq.count)).first { Array(after[$0..<($0 + hq.count)]) == hq }!
@@ -200,7 +201,7 @@ final class DatasetTests: XCTestCase {
     func testBadSpecsFailWithAMessageNamingTheParameter() throws {
         var small = smallBioS(20_001)                                   // N0 = 20,000
         let m1 = assertSpecError("bioS.people") { _ = try Dataset(spec: .bioS(small), seed: 0) }
-        XCTAssertEqual(m1, "bioS.people: N = 20001 exceeds the name pool first × middle × last = 20000")
+        XCTAssertEqual(m1, "bioS.people: expected at most firstNames × middleNames × lastNames = 20000 people (names are distinct), found 20001")
         small.people = 10; small.firstNames = 401
         assertSpecError("bioS.firstNames") { _ = try Dataset(spec: .bioS(small), seed: 0) }
         small.firstNames = 20; small.templatesPerAttribute = 51
@@ -210,7 +211,7 @@ final class DatasetTests: XCTestCase {
         let m2 = assertSpecError("bioD.diversity") {
             _ = try Dataset(spec: .bioD(BioDConfig(people: 10, attributes: 2, chunks: 1, diversity: 300, chunkLength: 2, alphabet: 16)), seed: 0)
         }
-        XCTAssertEqual(m2, "bioD.diversity: D = 300 exceeds T^L = 256")
+        XCTAssertEqual(m2, "bioD.diversity: expected at most alphabet^chunkLength = 256 distinct chunks, found 300")
         assertSpecError("bioD.attributes") { _ = try Dataset(spec: .bioD(BioDConfig(people: 10, attributes: 0, diversity: 2, alphabet: 2)), seed: 0) }
         assertSpecError("random.length") { _ = try Dataset(spec: .random(RandomConfig(sequences: 1, length: 0, vocabulary: 2)), seed: 0) }
 
@@ -218,7 +219,7 @@ final class DatasetTests: XCTestCase {
         let m3 = assertSpecError("stream.exposures") {
             _ = try TokenStream(dataset: d, config: StreamConfig(exposures: 0, contextLength: 64), seed: 0)
         }
-        XCTAssertEqual(m3, "stream.exposures: must be at least 1, found 0")
+        XCTAssertEqual(m3, "stream.exposures: expected a positive integer, found 0")
         for f in [1.0, -0.1, Double.nan] {
             let config = StreamConfig(exposures: 1, contextLength: 64, junk: JunkSpec(dataset: .bioS(smallBioS(5)), fraction: f))
             assertSpecError("stream.junk.fraction") { _ = try TokenStream(dataset: d, config: config, seed: 0) }

@@ -1,3 +1,4 @@
+import Coding
 import Kernels
 import XCTest
 @testable import Biographies

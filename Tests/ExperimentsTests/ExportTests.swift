@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Kernels
+import Coding
 import Biographies
 import Transformer
 import Capacity
@@ -121,6 +122,25 @@ final class ExportTests: XCTestCase {
         }
     }
 
+    /// A spec that never went through a scenario loader (a checkpoint's, a hand-built one) meets the
+    /// types' own rules when the run is prepared: a bad model or optimizer setting is that run's
+    /// failed record, naming the field, instead of a trap in the rotary table or the optimizer.
+    func testASpecOutsideTheLoaderFailsAsARecordNotATrap() throws {
+        let good = try Scenario.parse(Data(Self.scenario.utf8), file: "export.json").runs[0]
+        var oddHead = good
+        oddHead.model.heads = 2; oddHead.model.width = 6
+        var badRate = good
+        badRate.training.peakLearningRate = -1
+        for (spec, parameter, message) in [(oddHead, "model.width", "model.width: expected an even head size"),
+                                           (badRate, "training.peakLearningRate", "training.peakLearningRate: expected a positive number, found -1")] {
+            XCTAssertThrowsError(try PreparedRun(spec)) { XCTAssertEqual(($0 as? SpecError)?.parameter, parameter) }
+            let record = RunExecutor(threads: 1).run(spec, progress: nil)
+            XCTAssertEqual(record.status, .failed)
+            XCTAssertNil(record.metrics)
+            XCTAssertTrue(record.reason?.contains(message) == true, record.reason ?? "no reason")
+        }
+    }
+
     /// Records say what trained, and carry the derived seeds.
     func testRecordsHoldTheTrainedVocabularyContextAndSeeds() throws {
         let spec = try Scenario.parse(Data(Self.scenario.utf8), file: "export.json").runs[0]
@@ -235,7 +255,7 @@ final class CLIInputTests: XCTestCase {
             (["generate", spec, "--out", out, "--context", "-5"], #"--context: expected an integer from 2"#),
             (["generate", spec, "--out", out, "--exposures", "99999999999999999999"], #"--exposures: expected an integer from 1"#),
             (["generate", #"{"kind": "bioD", "people": 10, "attributes": 2, "diversity": 16, "alphabet": 16, "x": 1}"#, "--out", out], "x: unknown key"),
-            (["generate", #"{"kind": "bioD", "people": -10, "attributes": 2, "diversity": 16, "alphabet": 16}"#, "--out", out], "bioD.people: must be at least 1"),
+            (["generate", #"{"kind": "bioD", "people": -10, "attributes": 2, "diversity": 16, "alphabet": 16}"#, "--out", out], "bioD.people: expected a positive integer, found -10"),
             (["bench", "--threads", "0"], #"--threads: expected an integer from 1"#),
             (["run", scenarioFile.path, "--cores", "-3"], #"--cores: expected an integer from 1 to 4096, found "-3""#),
             (["run", dir.appendingPathComponent("missing.json").path, "--cores", "-3"], #"--cores: expected an integer from 1 to 4096"#),

@@ -48,11 +48,11 @@ final class ScenarioGridTests: XCTestCase {
         let model = #""models": [{"layers": 2, "heads": 1, "width": 8}], "training": {"exposures": 2}"#
         let pool = #"{"kind": "bioD", "people": 100, "attributes": 6, "diversity": 256, "alphabet": 256, "firstNames": 401}"#
         XCTAssertEqual(scenarioError(#"{"datasets": [\#(pool)], \#(model)}"#),
-                       "scenarios/x.json: datasets[0].firstNames: 401 exceeds the 400 first names available")
+                       "scenarios/x.json: datasets[0].firstNames: expected at most the 400 first names available, found 401")
         let grid = #"{"kind": "bioS", "people": 100, "lastNames": [50, 100000]}"#
-        XCTAssertTrue(scenarioError(#"{"datasets": [\#(grid)], \#(model)}"#).hasPrefix("scenarios/x.json: datasets[0].lastNames[1]: 100000 exceeds the"))
+        XCTAssertTrue(scenarioError(#"{"datasets": [\#(grid)], \#(model)}"#).hasPrefix("scenarios/x.json: datasets[0].lastNames[1]: expected at most the 1000 last names available, found 100000"))
         let junk = #""junk": [{"name": "j", "dataset": \#(pool), "fraction": 0.5}]"#
-        XCTAssertTrue(scenarioError(#"{"datasets": [\#(bioD("100"))], \#(junk), \#(model)}"#).contains("firstNames: 401 exceeds the 400 first names available"))
+        XCTAssertTrue(scenarioError(#"{"datasets": [\#(bioD("100"))], \#(junk), \#(model)}"#).contains("firstNames: expected at most the 400 first names available, found 401"))
     }
 
     func testGridExpandsToTheProductOfItsAxes() throws {

@@ -22,6 +22,10 @@ public struct PreparedRun {
 
     public init(_ spec: RunSpec, threads: Int = 1) throws {
         self.spec = spec
+        // A spec read from a checkpoint or a record has not been through a scenario loader: the
+        // types' own rules make a bad one this run's error instead of a trap in the model.
+        try spec.model.validate(at: "model.")
+        try spec.training.validate(at: "training.")
         dataset = try Dataset(spec: spec.dataset, seed: spec.datasetSeed, stream: spec.stream)
         stream = try TokenStream(dataset: dataset, config: spec.stream, seed: spec.streamSeed, threads: threads)
         model = spec.trainedModel(vocabularySize: dataset.tokenizer.count)

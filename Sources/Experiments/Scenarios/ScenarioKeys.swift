@@ -48,13 +48,8 @@ struct Expansion {
                                training: training, replicate: replicate, junk: junk))
     }
 
-    /// Key abbreviations, in the order fields appear in a key.
-    static let datasetAbbreviations: KeyedList = [
-        ("attributes", "K"), ("chunks", "C"), ("diversity", "D"), ("chunkLength", "L"), ("alphabet", "T"),
-        ("length", "S"), ("vocabulary", "V"), ("firstNames", "first"), ("middleNames", "middle"), ("lastNames", "last"),
-        ("birthYears", "years"), ("birthCities", "cities"), ("universities", "univ"), ("majors", "majors"),
-        ("employers", "employers"), ("templatesPerAttribute", "templates"), ("simple", "simple"),
-    ]
+    /// Key abbreviations, in the order fields appear in a key (a dataset kind's are its own:
+    /// `DatasetKind.keyAbbreviations`).
     static let modelAbbreviations: KeyedList = [
         ("rotaryBase", "rope"), ("norm", ""), ("attentionBias", "attentionBias"), ("normBias", "normBias"), ("tiedHead", "tiedHead"), ("experts", "experts"),
         ("trainingCapacityFactor", "cf"), ("evaluationCapacityFactor", "cfEval"), ("loadBalancingCoefficient", "lb"),
@@ -66,20 +61,12 @@ struct Expansion {
     ]
     typealias KeyedList = [(field: String, short: String)]
 
-    /// Fields a kind requires (no default): always in its keys.
-    static let requiredDatasetFields: Set<String> = ["attributes", "diversity", "alphabet", "length", "vocabulary"]
-
     /// The dataset part of a key: `bioD-N1000-K6-D256-T256-first40-middle40-last100`.
     static func datasetLabel(_ spec: DatasetSpec, label: String?) -> String {
-        let defaults: JSONObject
-        switch spec {
-        case .bioS(let c): defaults = canonicalObject(DatasetSpec.bioS(BioSConfig(people: c.people)))
-        case .bioD(let c): defaults = canonicalObject(DatasetSpec.bioD(BioDConfig(people: c.people, attributes: c.attributes,
-                                                                                   diversity: c.diversity, alphabet: c.alphabet)))
-        case .random: defaults = JSONObject()
-        }
+        let kind = spec.kind
         return "\(label ?? spec.kindName)-N\(spec.people)"
-            + suffix(canonicalObject(spec), defaults: defaults, always: requiredDatasetFields, order: datasetAbbreviations)
+            + suffix(canonicalObject(spec), defaults: canonicalObject(kind.atDefaults.spec),
+                     always: type(of: kind).requiredFields, order: type(of: kind).keyAbbreviations)
     }
 
     /// The model part of a key: `gpt2-2-2-24`, `llama-2-2-24-gatedSiLU-noNormBias`.

@@ -1,4 +1,5 @@
 import Biographies
+import Coding
 import Foundation
 import Kernels
 import Transformer
@@ -361,21 +362,11 @@ struct ScenarioLoader {
         }
         let s = try decode(TrainingSettings.self, raw.value, at: raw.path)
         let c = s.config
-        func check(_ key: String, _ ok: Bool, _ expected: String) throws {
-            if o[key] != nil && !ok { throw fail(raw.path + [PathKey(key)], "expected \(expected), found \(o[key]!.quoted)") }
+        // The trainer's rules are `TrainingConfig`'s own; the stream's context length is this file's.
+        try owned({ try c.validate() }, at: { raw.path + [PathKey($0)] }, found: { o[$0]?.quoted })
+        if let t = s.contextLength, t < 2 {
+            throw fail(raw.path + [PathKey("contextLength")], "expected an integer of at least 2, found \(o["contextLength"]!.quoted)")
         }
-        try check("batchWindows", c.batchWindows > 0, "a positive integer")
-        try check("peakLearningRate", c.peakLearningRate > 0, "a positive number")
-        try check("warmupFraction", c.warmupFraction >= 0 && c.warmupFraction < 1, "a number in [0, 1)")
-        try check("finalLearningRateRatio", c.finalLearningRateRatio >= 0 && c.finalLearningRateRatio <= 1, "a number in [0, 1]")
-        try check("weightDecay", c.weightDecay >= 0, "a non-negative number")
-        try check("beta1", c.beta1 >= 0 && c.beta1 < 1, "a number in [0, 1)")
-        try check("beta2", c.beta2 >= 0 && c.beta2 < 1, "a number in [0, 1)")
-        try check("epsilon", c.epsilon > 0, "a positive number")
-        try check("gradientClip", c.gradientClip >= 0, "a non-negative number (0 disables clipping)")
-        try check("contextLength", (s.contextLength ?? 2) >= 2, "an integer of at least 2")
-        try check("plateauSteps", c.plateauSteps >= 0, "a non-negative integer (0: never stop early)")
-        try check("plateauMinImprovementNats", c.plateauMinImprovementNats >= 0, "a non-negative number")
         if let e = s.exposures {
             try checkList(e.map(Double.init), o["exposures"]!, raw.path + [PathKey("exposures")], what: "exposure count",
                           ok: { $0 >= 1 }, expected: "a positive integer")
@@ -458,40 +449,20 @@ struct ScenarioLoader {
         }
     }
 
-    /// Every count in a dataset is positive; names must be distinct; bioD's diversity set must fit.
+    /// The dataset's own rules (counts, pool sizes against the built-in lists, distinct names, sizes
+    /// that fit): `DatasetSpec.validate` owns them; the loader says where in the file the field is.
     func checkDataset(_ spec: DatasetSpec, _ g: GridInstance) throws {
-        for key in g.object.keys {
-            if case .number(let text) = g.object[key]!, let v = Double(text), v <= 0 {
-                throw fail(g.filePath(key), "expected a positive integer, found \(text)")
-            }
-        }
-        try checkDatasetCounts(spec, { g.filePath($0) }, { g.found($0) })
-        // The spec's own rules (pool sizes against the built-in lists, sizes that fit): the
-        // dataset owns them; the loader only says where in the file the field is.
-        do { try spec.validate() } catch let e as SpecError {
-            let key = String(e.parameter.split(separator: ".").last ?? Substring(e.parameter))
-            throw fail(g.filePath(key), e.message)
-        }
+        try owned({ try spec.validate() }, at: { g.filePath($0) }, found: { g.object[$0]?.quoted })
     }
 
-    func checkDatasetCounts(_ spec: DatasetSpec, _ path: (String) -> [CodingKey], _ found: (String) -> String) throws {
-        func names(_ first: Int, _ middle: Int, _ last: Int, _ people: Int) throws {
-            let (fm, o1) = first.multipliedReportingOverflow(by: middle)
-            let (pool, o2) = fm.multipliedReportingOverflow(by: last)
-            if !o1 && !o2 && pool < people {
-                throw fail(path("people"), "expected at most firstNames × middleNames × lastNames = \(pool) people (names are distinct), found \(people)")
+    /// Runs a type's own validation; a `SpecError` becomes this file's error at the field's path,
+    /// quoting the file's text for the value found.
+    func owned(_ validate: () throws -> Void, at path: (String) -> [CodingKey], found: (String) -> String?) throws {
+        do { try validate() } catch let e as SpecError {
+            if let expected = e.expected, let text = found(e.key) {
+                throw fail(path(e.key), "expected \(expected), found \(text)")
             }
-        }
-        switch spec {
-        case .bioS(let c): try names(c.firstNames, c.middleNames, c.lastNames, c.people)
-        case .bioD(let c):
-            try names(c.firstNames, c.middleNames, c.lastNames, c.people)
-            var chunks = 1.0
-            for _ in 0..<max(0, min(c.chunkLength, 64)) { chunks *= Double(c.alphabet) }
-            if Double(c.diversity) > chunks {
-                throw fail(path("diversity"), "expected at most alphabet^chunkLength = \(Int(chunks)) distinct chunks, found \(found("diversity"))")
-            }
-        case .random: break
+            throw fail(path(e.key), e.message)
         }
     }
 
@@ -499,26 +470,15 @@ struct ScenarioLoader {
         func check(_ key: String, _ ok: Bool, _ expected: String) throws {
             if !ok { throw fail(g.filePath(key), "expected \(expected), found \(g.found(key))") }
         }
-        try check("layers", m.layers > 0, "a positive integer")
-        try check("heads", m.heads > 0, "a positive integer")
-        try check("width", m.width > 0, "a positive integer")
-        try check("width", m.width % m.heads == 0, "a multiple of heads (\(m.heads))")
-        // Rotary embedding rotates pairs of a head's dimensions: an odd head size would trap in
-        // the run (and stop the sweep there on every rerun), so it is the file's error.
-        try check("width", (m.width / m.heads) % 2 == 0, "an even head size (width / heads; width \(m.width) / \(m.heads) heads is odd)")
         // The vocabulary is the dataset's (its words and special tokens); nothing else trains.
         try check("vocabularySize", m.vocabularySize == 0, "0 or no key (the vocabulary is the dataset's)")
-        try check("contextLength", m.contextLength >= 2, "an integer of at least 2")
-        try check("rotaryBase", m.rotaryBase > 0, "a positive number")
         // Mixture-of-experts settings mean nothing for a dense MLP: a typo'd "mlp" should not
         // silently train a dense model.
         for key in ModelConfig.mixtureKeys where g.object[key] != nil && m.mlp != .moe {
             throw fail(g.filePath(key), "only for \"mlp\": \"moe\" (this model's mlp is \"\(m.mlp.rawValue)\")")
         }
-        try check("experts", m.experts >= 1, "a positive integer")
-        try check("trainingCapacityFactor", m.trainingCapacityFactor > 0, "a positive number")
-        try check("evaluationCapacityFactor", m.evaluationCapacityFactor > 0, "a positive number")
-        try check("loadBalancingCoefficient", m.loadBalancingCoefficient >= 0, "a non-negative number")
+        // The rest (sizes, an even head size for rotary, MoE factors) are `ModelConfig`'s own.
+        try owned({ try m.validate() }, at: { g.filePath($0) }, found: { g.object[$0]?.quoted })
     }
 
     func junkVariants(_ variants: [JunkVariant]?) throws -> [JunkVariant]? {
