@@ -9,8 +9,7 @@ public enum MLPKind: String, Codable, Hashable, Sendable, CaseIterable {
     case gatedSiLU     // LLaMA: W3·(SiLU(W1 x) ⊙ W2 x), hidden round(8d/3), no biases: ≈ 8d² parameters
     case moe           // GPT2-MoE: `experts` GELU experts d → d → d, top-1 routing
 
-    /// One dense hidden layer of the block's MLP (its activation buffers are [rows × hidden]).
-    public var isDense: Bool { self == .gelu || self == .quarter || self == .gatedSiLU }
+    // Hidden width, tensors and buffers of each kind: MLP.swift.
 }
 
 /// Which normalization the blocks and the final norm use.

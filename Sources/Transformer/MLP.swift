@@ -5,6 +5,53 @@ import Kernels
 ///   gelu, quarter:  out += GELU(x·W1ᵀ + b1)·W2ᵀ + b2                       (F = 4C or C)
 ///   gatedSiLU:      out += (SiLU(x·Wgᵀ) ⊙ x·Wuᵀ)·Wdᵀ, no biases (LLaMA)    (F = round(8C/3))
 ///   moe:            see `MixtureOfExperts`
+// MARK: - What each kind holds: hidden width, tensors, buffers (forward and backward below)
+
+extension MLPKind {
+    /// Hidden width F at model width C: 4C (GPT-2), C (quarter MLP and each MoE expert),
+    /// round(8C/3) (gated, so its three matrices hold 3·C·F ≈ 8C² parameters like GPT-2's two),
+    /// 0 (no MLP).
+    public func hidden(width C: Int) -> Int {
+        switch self {
+        case .gelu: return 4 * C
+        case .quarter, .moe: return C
+        case .gatedSiLU: return Int((Double(8 * C) / 3).rounded())
+        case .none: return 0
+        }
+    }
+
+    /// One block's MLP tensors (`MLPOffsets` gives their shapes), in the order they are
+    /// initialized, which fixes every random draw of the init. `linear(name, in, out, bias, init)`
+    /// adds one linear layer to the layout.
+    func offsets(_ c: ModelConfig, name n: String,
+                 linear: (String, Int, Int, Bool, ParameterInit) -> LinearOffsets) -> MLPOffsets {
+        let C = c.width, F = hidden(width: C)
+        var m = MLPOffsets()
+        switch self {
+        case .gelu, .quarter:
+            m.fc = linear("\(n).fc", C, F, true, .normal)
+            m.proj = linear("\(n).proj", F, C, true, .residualProjection)
+        case .gatedSiLU:
+            m.gate = linear("\(n).gate", C, F, false, .normal)
+            m.up = linear("\(n).up", C, F, false, .normal)
+            m.down = linear("\(n).down", F, C, false, .residualProjection)
+        case .moe:
+            m.router = linear("\(n).router", C, c.experts, false, .normal)
+            for e in 0..<c.experts {
+                m.experts.append((fc: linear("\(n).expert[\(e)].fc", C, F, true, .normal),
+                                  proj: linear("\(n).expert[\(e)].proj", F, C, true, .residualProjection)))
+            }
+        case .none: break
+        }
+        return m
+    }
+
+    /// Keeps [R × F] pre- and post-activation buffers from the forward pass (the dense kinds).
+    var keepsHidden: Bool { self == .gelu || self == .quarter || self == .gatedSiLU }
+    /// Keeps a second [R × F] buffer, the up projection (gatedSiLU).
+    var keepsUp: Bool { self == .gatedSiLU }
+}
+
 struct MLP {
     let config: ModelConfig
     let offsets: MLPOffsets
@@ -12,7 +59,7 @@ struct MLP {
     let threads: Int
 
     var width: Int { config.width }
-    var hidden: Int { ParameterLayout.mlpHidden(config) }
+    var hidden: Int { config.mlp.hidden(width: config.width) }
 
     /// x: [R × C] the normalized input; out: [R × C] the residual, added to.
     /// MoE only: `targets` [R] marks padding (−1), which is not routed; `training` picks the
@@ -75,11 +122,10 @@ final class MLPActivations {
     let moe: MoEActivations?
 
     init(arena: Arena, config c: ModelConfig, rows R: Int) {
-        let F = ParameterLayout.mlpHidden(c)
-        let dense = c.mlp.isDense
-        pre = arena.take(dense ? R * F : 0)
-        up = arena.take(c.mlp == .gatedSiLU ? R * F : 0)
-        act = arena.take(dense ? R * F : 0)
+        let F = c.mlp.hidden(width: c.width)
+        pre = arena.take(c.mlp.keepsHidden ? R * F : 0)
+        up = arena.take(c.mlp.keepsUp ? R * F : 0)
+        act = arena.take(c.mlp.keepsHidden ? R * F : 0)
         moe = c.mlp == .moe ? MoEActivations(arena: arena, config: c, rows: R) : nil
     }
 }
@@ -91,10 +137,9 @@ final class MLPScratch {
     let moe: MoEScratch?
 
     init(arena: Arena, config c: ModelConfig, rows R: Int) {
-        let F = ParameterLayout.mlpHidden(c)
-        let dense = c.mlp.isDense
-        dpre = arena.take(dense ? R * F : 0)
-        dup = arena.take(c.mlp == .gatedSiLU ? R * F : 0)
+        let F = c.mlp.hidden(width: c.width)
+        dpre = arena.take(c.mlp.keepsHidden ? R * F : 0)
+        dup = arena.take(c.mlp.keepsUp ? R * F : 0)
         moe = c.mlp == .moe ? MoEScratch(arena: arena, config: c, rows: R) : nil
     }
 }

@@ -70,20 +70,12 @@ public struct ParameterLayout: Sendable {
     public private(set) var head = 0
     public private(set) var count = 0
 
-    /// MLP hidden width F: 4C (GPT-2), C (quarter MLP and each MoE expert), round(8C/3) (gated,
-    /// so its three matrices hold 3·C·F ≈ 8C² parameters like GPT-2's two), 0 (no MLP).
-    public static func mlpHidden(_ c: ModelConfig) -> Int {
-        switch c.mlp {
-        case .gelu: return 4 * c.width
-        case .quarter, .moe: return c.width
-        case .gatedSiLU: return Int((Double(8 * c.width) / 3).rounded())
-        case .none: return 0
-        }
-    }
+    /// MLP hidden width F (`MLPKind.hidden(width:)`).
+    public static func mlpHidden(_ c: ModelConfig) -> Int { c.mlp.hidden(width: c.width) }
 
     public init(config: ModelConfig) {
         self.config = config
-        let C = config.width, V = config.vocabularySize, F = Self.mlpHidden(config)
+        let C = config.width, V = config.vocabularySize
         embedding = add("embedding", V, C, .normal)
         for l in 0..<config.layers {
             let n = "layer[\(l)]"
@@ -93,24 +85,7 @@ public struct ParameterLayout: Sendable {
             o.proj = linear("\(n).attention.proj", in: C, out: C, bias: config.attentionBias, .residualProjection)
             if config.mlp != .none {
                 o.ln2 = norm("\(n).ln2", C)
-                var m = MLPOffsets()
-                switch config.mlp {
-                case .gelu, .quarter:
-                    m.fc = linear("\(n).mlp.fc", in: C, out: F, bias: true, .normal)
-                    m.proj = linear("\(n).mlp.proj", in: F, out: C, bias: true, .residualProjection)
-                case .gatedSiLU:
-                    m.gate = linear("\(n).mlp.gate", in: C, out: F, bias: false, .normal)
-                    m.up = linear("\(n).mlp.up", in: C, out: F, bias: false, .normal)
-                    m.down = linear("\(n).mlp.down", in: F, out: C, bias: false, .residualProjection)
-                case .moe:
-                    m.router = linear("\(n).mlp.router", in: C, out: config.experts, bias: false, .normal)
-                    for e in 0..<config.experts {
-                        m.experts.append((fc: linear("\(n).mlp.expert[\(e)].fc", in: C, out: F, bias: true, .normal),
-                                          proj: linear("\(n).mlp.expert[\(e)].proj", in: F, out: C, bias: true, .residualProjection)))
-                    }
-                case .none: break
-                }
-                o.mlp = m
+                o.mlp = config.mlp.offsets(config, name: "\(n).mlp") { linear($0, in: $1, out: $2, bias: $3, $4) }
             }
             layers.append(o)
         }
