@@ -27,7 +27,7 @@ bench: build
 # A rerun skips finished runs; each scenario states its measured wall time in its report.
 # Results recorded before paired seeds (runs.jsonl format 1) are never reused: `run` stops on
 # them; `make reproduce REPRODUCE_FLAGS=--replace` retrains them (old lines go to superseded.jsonl).
-REPRODUCE := exposures-1000 peak-r-vs-n exposures-100 exposures-100-wide size-vs-passes junk bios architectures quantization moe memorization memorization-plateau
+REPRODUCE := exposures-1000 peak-r-vs-n exposures-100 exposures-100-wide size-vs-passes junk bios bios-wide architectures quantization moe memorization memorization-plateau
 REPRODUCE_FLAGS ?=
 
 reproduce: build
