@@ -1,6 +1,3 @@
-import Kernels
-import Coding
-
 /// What a dataset kind provides, in one place per kind: its config type conforms, in the kind's
 /// own file beside its store and renderer (BioS.swift, BioD.swift, RandomTokens.swift).
 /// `DatasetSpec`, `Dataset`, the evaluator and the run keys ask the kind, never switch on it, so a

@@ -7,19 +7,15 @@ public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
     parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (x: x, y: y, count: count)) { a, chunk in
         let (x, y, count) = (a.x, a.y, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
-        for blk in range {
-            let i = blk * 8
-            if i + 8 <= count {
-                let v = load8(x + i)
-                let u = geluScale * (v + 0.044715 * v * v * v)
-                store8(0.5 * v * (1 + tanh8(u)), y + i)
-            } else {
-                for j in i..<count {
-                    let v = x[j]
-                    let u = geluScale * (v + 0.044715 * v * v * v)
-                    y[j] = 0.5 * v * (1 + tanh8(SIMD8(repeating: u))[0])
-                }
-            }
+        let full = min(range.upperBound, count / 8)
+        if full > range.lowerBound {
+            var loop = GELUForward(x: x + 8 * range.lowerBound, y: y + 8 * range.lowerBound, count: full - range.lowerBound)
+            forEachExp8(&loop, scratch: expScratch())
+        }
+        // The ragged last vector, if it is this chunk's.
+        for j in stride(from: 8 * max(full, range.lowerBound), to: min(count, 8 * range.upperBound), by: 1) {
+            let v = SIMD8<Float>(repeating: x[j])
+            y[j] = geluValue(v, tanh: tanh8(geluInner(v)))[0]
         }
     }
 }
@@ -30,23 +26,53 @@ public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePoint
     parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (dx: dx, dy: dy, x: x, count: count)) { a, chunk in
         let (dx, dy, x, count) = (a.dx, a.dy, a.x, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
-        for blk in range {
-            let i = blk * 8
-            if i + 8 <= count {
-                store8(load8(dy + i) * geluGrad(load8(x + i)), dx + i)
-            } else {
-                for j in i..<count { dx[j] = dy[j] * geluGrad(SIMD8(repeating: x[j]))[0] }
-            }
+        let full = min(range.upperBound, count / 8)
+        if full > range.lowerBound {
+            let o = 8 * range.lowerBound
+            var loop = GELUBackward(dx: dx + o, dy: dy + o, x: x + o, count: full - range.lowerBound)
+            forEachExp8(&loop, scratch: expScratch())
+        }
+        for j in stride(from: 8 * max(full, range.lowerBound), to: min(count, 8 * range.upperBound), by: 1) {
+            let v = SIMD8<Float>(repeating: x[j])
+            dx[j] = dy[j] * geluGrad(v, tanh: tanh8(geluInner(v)))[0]
         }
     }
 }
 
-/// GELU′(v), lane-wise (the closures of `geluBackward` capture nothing, so it lives here).
-@inline(__always) private func geluGrad(_ v: SIMD8<Float>) -> SIMD8<Float> {
-    let u = geluScale * (v + 0.044715 * v * v * v)
-    let th = tanh8(u)
+// GELU in parts, so the vector loops can take tanh's exp8 from `forEachExp8` (tanh8(u) is
+// 1 − 2 / (exp8(u + u) + 1)) with the same operations, in the same order, as the tails.
+
+/// u = √(2/π)(v + 0.044715v³), tanh's argument.
+@inline(__always) private func geluInner(_ v: SIMD8<Float>) -> SIMD8<Float> { geluScale * (v + 0.044715 * v * v * v) }
+
+/// ½v(1 + tanh u).
+@inline(__always) private func geluValue(_ v: SIMD8<Float>, tanh th: SIMD8<Float>) -> SIMD8<Float> { 0.5 * v * (1 + th) }
+
+/// GELU′(v) from tanh u, lane-wise.
+@inline(__always) private func geluGrad(_ v: SIMD8<Float>, tanh th: SIMD8<Float>) -> SIMD8<Float> {
     let du = geluScale * (1 + 3 * 0.044715 * v * v)
     return 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du
+}
+
+/// tanh u from e = exp8(u + u), as `tanh8` computes it.
+@inline(__always) private func tanhFromExp(_ e: SIMD8<Float>) -> SIMD8<Float> { 1 - 2 / (e + 1) }
+
+/// y[8i..<8i+8] = GELU(x[8i..<8i+8]) for i in 0..<count.
+private struct GELUForward: Exp8Loop {
+    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int
+    @inline(__always) func input(_ i: Int) -> SIMD8<Float> { let u = geluInner(load8(x + 8 * i)); return u + u }
+    @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) {
+        store8(geluValue(load8(x + 8 * i), tanh: tanhFromExp(e)), y + 8 * i)
+    }
+}
+
+/// dx[8i..<8i+8] = dy · GELU′(x) for i in 0..<count (dx may alias dy).
+private struct GELUBackward: Exp8Loop {
+    let dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int
+    @inline(__always) func input(_ i: Int) -> SIMD8<Float> { let u = geluInner(load8(x + 8 * i)); return u + u }
+    @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) {
+        store8(load8(dy + 8 * i) * geluGrad(load8(x + 8 * i), tanh: tanhFromExp(e)), dx + 8 * i)
+    }
 }
 
 /// SiLU-gated unit of LLaMA's MLP: y = SiLU(gate) ⊙ up, SiLU(x) = x·σ(x), σ(x) = 1/(1 + e^{−x}).

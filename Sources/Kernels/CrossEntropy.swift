@@ -9,9 +9,10 @@ public func crossEntropyForward(logits: UnsafePointer<Float>, targets: UnsafePoi
                                 rows: Int, vocab: Int, threads: Int = 1) {
     parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
                 (logits: logits, targets: targets, losses: losses, lse: lse, rows: rows, vocab: vocab)) { a, chunk in
+        let scratch = expScratch()
         for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
             crossEntropyRowForward(a.logits + r * a.vocab, target: Int(a.targets[r]), vocab: a.vocab,
-                                   loss: a.losses + r, lse: a.lse + r)
+                                   loss: a.losses + r, lse: a.lse + r, scratch: scratch)
         }
     }
 }
@@ -25,9 +26,10 @@ public func crossEntropyBackward(dlogits: UnsafeMutablePointer<Float>, logits: U
     parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
                 (dlogits: dlogits, logits: logits, targets: targets, lse: lse, scale: scale,
                  rows: rows, vocab: vocab)) { a, chunk in
+        let scratch = expScratch()
         for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
             crossEntropyRowBackward(a.dlogits + r * a.vocab, logits: a.logits + r * a.vocab, target: Int(a.targets[r]),
-                                    lse: a.lse[r], scale: a.scale, vocab: a.vocab)
+                                    lse: a.lse[r], scale: a.scale, vocab: a.vocab, scratch: scratch)
         }
     }
 }
@@ -40,10 +42,12 @@ public func crossEntropyForwardBackward(logits: UnsafeMutablePointer<Float>, tar
     parallelFor(reductionChunks, threads: rows * vocab >= 1 << 15 ? threads : 1,
                 (logits: logits, targets: targets, losses: losses, lse: lse, scale: scale,
                  rows: rows, vocab: vocab)) { a, chunk in
+        let scratch = expScratch()
         for r in chunkRange(chunk, of: reductionChunks, count: a.rows) {
             let row = a.logits + r * a.vocab, t = Int(a.targets[r])
-            crossEntropyRowForward(row, target: t, vocab: a.vocab, loss: a.losses + r, lse: a.lse + r)
-            crossEntropyRowBackward(row, logits: row, target: t, lse: a.lse[r], scale: a.scale, vocab: a.vocab)
+            crossEntropyRowForward(row, target: t, vocab: a.vocab, loss: a.losses + r, lse: a.lse + r, scratch: scratch)
+            crossEntropyRowBackward(row, logits: row, target: t, lse: a.lse[r], scale: a.scale, vocab: a.vocab,
+                                    scratch: scratch)
         }
     }
 }
@@ -52,13 +56,14 @@ public func crossEntropyForwardBackward(logits: UnsafeMutablePointer<Float>, tar
 /// loss = lse − x[target] (0 when target < 0).
 @inline(__always)
 private func crossEntropyRowForward(_ lr: UnsafePointer<Float>, target t: Int, vocab: Int,
-                                    loss: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+                                    loss: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                                    scratch: UnsafeMutablePointer<SIMD8<Float>>) {
     let mx = largestElement(lr, count: vocab)
     let m8 = SIMD8<Float>(repeating: mx)
-    var s8 = SIMD8<Float>(repeating: 0)
-    var c = 0
-    while c + 8 <= vocab { s8 += exp8(load8(lr + c) - m8); c += 8 }
-    var s = s8.sum()
+    var sum = ExpSum(x: lr, shift: m8, count: vocab / 8)
+    forEachExp8(&sum, scratch: scratch)
+    var c = 8 * sum.count
+    var s = sum.s8.sum()
     while c < vocab { s += expScalar(lr[c] - mx); c += 1 }
     let l = mx + _logf(s)
     lse.pointee = l
@@ -69,16 +74,33 @@ private func crossEntropyRowForward(_ lr: UnsafePointer<Float>, target t: Int, v
 /// dr may alias lr.
 @inline(__always)
 private func crossEntropyRowBackward(_ dr: UnsafeMutablePointer<Float>, logits lr: UnsafePointer<Float>, target t: Int,
-                                     lse: Float, scale: Float, vocab: Int) {
+                                     lse: Float, scale: Float, vocab: Int,
+                                     scratch: UnsafeMutablePointer<SIMD8<Float>>) {
     if t < 0 {
         for c in 0..<vocab { dr[c] = 0 }
         return
     }
     let l8 = SIMD8<Float>(repeating: lse), s8 = SIMD8<Float>(repeating: scale)
-    var c = 0
-    while c + 8 <= vocab { store8(exp8(load8(lr + c) - l8) * s8, dr + c); c += 8 }
+    var gradient = ExpScaled(x: lr, shift: l8, scale: s8, out: dr, count: vocab / 8)
+    forEachExp8(&gradient, scratch: scratch)
+    var c = 8 * gradient.count
     while c < vocab { dr[c] = expScalar(lr[c] - lse) * scale; c += 1 }
     dr[t] -= scale
+}
+
+/// s8 = Σ_i exp8(x[8i..<8i+8] − shift), i in order (the forward's sum of exponentials).
+private struct ExpSum: Exp8Loop {
+    let x: UnsafePointer<Float>, shift: SIMD8<Float>, count: Int
+    var s8 = SIMD8<Float>(repeating: 0)
+    @inline(__always) func input(_ i: Int) -> SIMD8<Float> { load8(x + 8 * i) - shift }
+    @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) { s8 += e }
+}
+
+/// out[8i..<8i+8] = exp8(x[8i..<8i+8] − shift) · scale (the backward's softmax times dloss).
+private struct ExpScaled: Exp8Loop {
+    let x: UnsafePointer<Float>, shift: SIMD8<Float>, scale: SIMD8<Float>, out: UnsafeMutablePointer<Float>, count: Int
+    @inline(__always) func input(_ i: Int) -> SIMD8<Float> { load8(x + 8 * i) - shift }
+    @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) { store8(e * scale, out + 8 * i) }
 }
 
 #if canImport(Glibc)

@@ -6,18 +6,16 @@
 /// `width` are valid. Only valid columns of x are read.
 public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                            ld: Int, scale: Float, causal: Bool, firstRow: Int = 0) {
+    let scratch = expScratch()
     for r in 0..<rows {
         let xr = x + r * ld, yr = y + r * ld
         let valid = causal ? min(firstRow + r + 1, width) : width
         let mx = largestElement(xr, count: valid)
         let s8 = SIMD8<Float>(repeating: scale), m8 = SIMD8<Float>(repeating: scale * mx)
-        var sum8 = SIMD8<Float>(repeating: 0)
-        var c = 0
-        while c + 8 <= valid {
-            let e = exp8(load8(xr + c) * s8 - m8)
-            store8(e, yr + c); sum8 += e; c += 8
-        }
-        var sum = sum8.sum()
+        var exps = ScaledExps(x: xr, scale: s8, shift: m8, y: yr, count: valid / 8)
+        forEachExp8(&exps, scratch: scratch)
+        var c = 8 * exps.count
+        var sum = exps.sum8.sum()
         while c < valid { let e = expScalar(xr[c] * scale - scale * mx); yr[c] = e; sum += e; c += 1 }
         let inv = 1 / sum, inv8 = SIMD8<Float>(repeating: inv)
         c = 0
@@ -35,7 +33,18 @@ public func softmaxBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<F
         let yr = y + r * ld, dyr = dy + r * ld, dxr = dx + r * ld
         let valid = causal ? min(firstRow + r + 1, width) : width
         let s = dot(dyr, yr, valid)
-        for c in 0..<valid { dxr[c] = scale * yr[c] * (dyr[c] - s) }
+        let scale8 = SIMD8<Float>(repeating: scale), s8 = SIMD8<Float>(repeating: s)
+        var c = 0
+        while c + 8 <= valid { store8(scale8 * load8(yr + c) * (load8(dyr + c) - s8), dxr + c); c += 8 }
+        while c < valid { dxr[c] = scale * yr[c] * (dyr[c] - s); c += 1 }
         for c in valid..<width { dxr[c] = 0 }
     }
+}
+
+/// y[8i..<8i+8] = exp8(x[8i..<8i+8] · scale − shift), summed into sum8 in order of i.
+private struct ScaledExps: Exp8Loop {
+    let x: UnsafePointer<Float>, scale: SIMD8<Float>, shift: SIMD8<Float>, y: UnsafeMutablePointer<Float>, count: Int
+    var sum8 = SIMD8<Float>(repeating: 0)
+    @inline(__always) func input(_ i: Int) -> SIMD8<Float> { load8(x + 8 * i) * scale - shift }
+    @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) { store8(e, y + 8 * i); sum8 += e }
 }

@@ -2,6 +2,9 @@ import Kernels
 
 /// Causal multi-head self-attention on a packed qkv buffer, forward beside backward.
 /// Per (window b, head h): S = Q·Kᵀ, P = softmax(S/√hd) (causal), Y = P·V, all via `gemm`.
+/// Kᵀ (and Vᵀ in the backward) is written out once per (window, head), so every query block's
+/// product reads it in place ([hd × T] rows of T floats) instead of packing its columns again;
+/// each element is the same FMA chain over the head's dimensions either way.
 /// Query rows go in blocks of `blockRows`; block [r0, r1) only meets keys [0, r1), so the
 /// matmuls skip most of the masked upper triangle.
 /// qkv: [B·T × 3C] (q | k | v, head h at columns h·hd ..< (h+1)·hd of each third, rotary applied);
@@ -9,7 +12,7 @@ import Kernels
 /// y: [B·T × C].
 struct Attention {
     let batch: Int, seqLen: Int, heads: Int, width: Int
-    var blockRows = 32
+    var blockRows = 48
     var headDim: Int { width / heads }
     var scale: Float { 1 / Float(headDim).squareRoot() }
 
@@ -22,10 +25,12 @@ struct Attention {
             let b = bh / heads, h = bh % heads
             let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C
             let p = att + bh * T * T, yb = y + b * T * C + h * hd
+            let kT = threadScratch(.attention, floats: hd * T)                       // [hd × T]
+            transposeHead(k, ld: 3 * C, rows: T, hd: hd, into: kT)
             for r0 in stride(from: 0, to: T, by: blockRows) {
                 let r1 = min(T, r0 + blockRows), rows = r1 - r0
-                gemm(.nt, m: rows, n: r1, k: hd, a: q + r0 * 3 * C, lda: 3 * C, b: k, ldb: 3 * C,
-                     c: p + r0 * T, ldc: T, accumulate: false)
+                gemm(.nn, m: rows, n: r1, k: hd, a: q + r0 * 3 * C, lda: 3 * C, b: kT, ldb: T,
+                     c: p + r0 * T, ldc: T, accumulate: false)                              // S = Q·Kᵀ
                 softmaxForward(x: p + r0 * T, y: p + r0 * T, rows: rows, width: T, ld: T, scale: scale,
                                causal: true, firstRow: r0)
                 gemm(.nn, m: rows, n: hd, k: r1, a: p + r0 * T, lda: T, b: v, ldb: 3 * C,
@@ -48,6 +53,8 @@ struct Attention {
             let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C
             let p = att + bh * T * T, ds = scratch + bh * T * T
             let dyb = dy + b * T * C + h * hd
+            let vT = threadScratch(.attention, floats: hd * T)                       // [hd × T]
+            transposeHead(v, ld: 3 * C, rows: T, hd: hd, into: vT)
             // dK and dV collect contributions from every query block.
             for t in 0..<T {
                 (dk + t * 3 * C).update(repeating: 0, count: hd)
@@ -56,7 +63,7 @@ struct Attention {
             for r0 in stride(from: 0, to: T, by: blockRows) {
                 let r1 = min(T, r0 + blockRows), rows = r1 - r0
                 let pb = p + r0 * T, dsb = ds + r0 * T
-                gemm(.nt, m: rows, n: r1, k: hd, a: dyb + r0 * C, lda: C, b: v, ldb: 3 * C,
+                gemm(.nn, m: rows, n: r1, k: hd, a: dyb + r0 * C, lda: C, b: vT, ldb: T,
                      c: dsb, ldc: T, accumulate: false)                                            // dP = dY·Vᵀ
                 gemm(.tn, m: r1, n: hd, k: rows, a: pb, lda: T, b: dyb + r0 * C, ldb: C,
                      c: dv, ldc: 3 * C, accumulate: true)                                          // dV += Pᵀ·dY
@@ -68,5 +75,14 @@ struct Attention {
                      c: dk, ldc: 3 * C, accumulate: true)                                          // dK += dSᵀ·Q
             }
         }
+    }
+}
+
+/// out[d·rows + t] = x[t·ld + d] for t < rows, d < hd: one head's keys or values [rows × hd] (row
+/// stride ld) as [hd × rows].
+private func transposeHead(_ x: UnsafePointer<Float>, ld: Int, rows: Int, hd: Int, into out: UnsafeMutablePointer<Float>) {
+    for t in 0..<rows {
+        let xr = x + t * ld
+        for d in 0..<hd { out[d * rows + t] = xr[d] }
     }
 }
