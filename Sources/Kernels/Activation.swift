@@ -2,30 +2,46 @@
 
 @usableFromInline let geluScale: Float = 0.797_884_56     // √(2/π)
 
-/// y = GELU(x); x, y: [count].
-public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, threads: Int = 1) {
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (x: x, y: y, count: count)) { a, chunk in
-        let (x, y, count) = (a.x, a.y, a.count)
+/// y = GELU(x); x, y: [count]. With `tanh` [count], also keeps tanh of GELU's inner term there,
+/// so `geluBackward` can take it instead of computing it again (the same values, so the same bits).
+public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, tanh: UnsafeMutablePointer<Float>? = nil,
+                        count: Int, threads: Int = 1) {
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (x: x, y: y, tanh: tanh, count: count)) { a, chunk in
+        let (x, y, tanh, count) = (a.x, a.y, a.tanh, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
         let full = min(range.upperBound, count / 8)
         if full > range.lowerBound {
-            var loop = GELUForward(x: x + 8 * range.lowerBound, y: y + 8 * range.lowerBound, count: full - range.lowerBound)
+            let o = 8 * range.lowerBound
+            var loop = GELUForward(x: x + o, y: y + o, tanh: tanh.map { $0 + o }, count: full - range.lowerBound)
             forEachExp8(&loop, scratch: expScratch())
         }
         // The ragged last vector, if it is this chunk's.
         for j in stride(from: 8 * max(full, range.lowerBound), to: min(count, 8 * range.upperBound), by: 1) {
-            let v = SIMD8<Float>(repeating: x[j])
-            y[j] = geluValue(v, tanh: tanh8(geluInner(v)))[0]
+            let v = SIMD8<Float>(repeating: x[j]), th = tanh8(geluInner(v))
+            y[j] = geluValue(v, tanh: th)[0]
+            tanh?[j] = th[0]
         }
     }
 }
 
 /// Backward of `geluForward`: dx = dy · GELU′(x) (overwrites; dx may alias dy); dx, dy, x: [count].
+/// `tanh`: what the forward kept there, or nil to compute it again.
 public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
-                         count: Int, threads: Int = 1) {
-    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (dx: dx, dy: dy, x: x, count: count)) { a, chunk in
+                         tanh: UnsafePointer<Float>? = nil, count: Int, threads: Int = 1) {
+    parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (dx: dx, dy: dy, x: x, tanh: tanh, count: count)) { a, chunk in
         let (dx, dy, x, count) = (a.dx, a.dy, a.x, a.count)
         let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
+        if let tanh = a.tanh {
+            for blk in range {
+                let i = blk * 8
+                if i + 8 <= count {
+                    store8(load8(dy + i) * geluGrad(load8(x + i), tanh: load8(tanh + i)), dx + i)
+                } else {
+                    for j in i..<count { dx[j] = dy[j] * geluGrad(SIMD8(repeating: x[j]), tanh: SIMD8(repeating: tanh[j]))[0] }
+                }
+            }
+            return
+        }
         let full = min(range.upperBound, count / 8)
         if full > range.lowerBound {
             let o = 8 * range.lowerBound
@@ -58,11 +74,14 @@ public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePoint
 @inline(__always) private func tanhFromExp(_ e: SIMD8<Float>) -> SIMD8<Float> { 1 - 2 / (e + 1) }
 
 /// y[8i..<8i+8] = GELU(x[8i..<8i+8]) for i in 0..<count.
+/// (and tanh of the inner term into `tanh`, if given).
 private struct GELUForward: Exp8Loop {
-    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int
+    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, tanh: UnsafeMutablePointer<Float>?, count: Int
     @inline(__always) func input(_ i: Int) -> SIMD8<Float> { let u = geluInner(load8(x + 8 * i)); return u + u }
     @inline(__always) mutating func consume(_ i: Int, _ e: SIMD8<Float>) {
-        store8(geluValue(load8(x + 8 * i), tanh: tanhFromExp(e)), y + 8 * i)
+        let th = tanhFromExp(e)
+        store8(geluValue(load8(x + 8 * i), tanh: th), y + 8 * i)
+        if let tanh { store8(th, tanh + 8 * i) }
     }
 }
 

@@ -50,6 +50,8 @@ extension MLPKind {
     var keepsHidden: Bool { self == .gelu || self == .quarter || self == .gatedSiLU }
     /// Keeps a second [R × F] buffer, the up projection (gatedSiLU).
     var keepsUp: Bool { self == .gatedSiLU }
+    /// Keeps GELU's tanh term [R × F] for the backward (gelu, quarter).
+    var keepsTanh: Bool { self == .gelu || self == .quarter }
 }
 
 struct MLP {
@@ -72,7 +74,7 @@ struct MLP {
         switch config.mlp {
         case .gelu, .quarter:
             o.fc.forward(p, x: x, y: a.pre, rows: R, threads: th)
-            geluForward(x: a.pre, y: a.act, count: R * F, threads: th)
+            geluForward(x: a.pre, y: a.act, tanh: a.tanh, count: R * F, threads: th)
             o.proj.forward(p, x: a.act, y: out, rows: R, accumulate: true, threads: th)
         case .gatedSiLU:
             o.gate.forward(p, x: x, y: a.pre, rows: R, threads: th)
@@ -97,7 +99,7 @@ struct MLP {
         switch config.mlp {
         case .gelu, .quarter:
             o.proj.backward(p, g, dy: dy, x: a.act, dx: s.dpre, rows: R, threads: th)
-            geluBackward(dx: s.dpre, dy: s.dpre, x: a.pre, count: R * F, threads: th)
+            geluBackward(dx: s.dpre, dy: s.dpre, x: a.pre, tanh: a.tanh, count: R * F, threads: th)
             o.fc.backward(p, g, dy: s.dpre, x: x, dx: dx, rows: R, threads: th)
         case .gatedSiLU:
             o.down.backward(p, g, dy: dy, x: a.act, dx: s.dpre, rows: R, threads: th)
@@ -119,6 +121,7 @@ final class MLPActivations {
     let pre: UnsafeMutablePointer<Float>      // [R × F] fc output before GELU, or the gate x·Wgᵀ
     let up: UnsafeMutablePointer<Float>       // [R × F] gatedSiLU: x·Wuᵀ
     let act: UnsafeMutablePointer<Float>      // [R × F] GELU(pre), or SiLU(pre) ⊙ up
+    let tanh: UnsafeMutablePointer<Float>     // [R × F] gelu, quarter: GELU's tanh term, so the backward skips its exp
     let moe: MoEActivations?
 
     init(arena: Arena, config c: ModelConfig, rows R: Int) {
@@ -126,6 +129,7 @@ final class MLPActivations {
         pre = arena.take(c.mlp.keepsHidden ? R * F : 0)
         up = arena.take(c.mlp.keepsUp ? R * F : 0)
         act = arena.take(c.mlp.keepsHidden ? R * F : 0)
+        tanh = arena.take(c.mlp.keepsTanh ? R * F : 0)
         moe = c.mlp == .moe ? MoEActivations(arena: arena, config: c, rows: R) : nil
     }
 }

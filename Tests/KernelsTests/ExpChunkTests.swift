@@ -56,6 +56,7 @@ final class ExpChunkTests: XCTestCase {
         }
     }
 
+    /// Also with the forward keeping tanh for the backward (training's path): the same bits.
     func testGELUGivesTheBitsOfWholeTanh8Loops() {
         // 1 << 15 and more elements split into chunks on two threads; the others run on one.
         for count in lengths + [(1 << 15) + 13] {
@@ -65,6 +66,13 @@ final class ExpChunkTests: XCTestCase {
                 geluForward(x: x, y: &y, count: count, threads: threads)
                 var dyCopy = dy, dx = [Float](repeating: 0, count: count)
                 geluBackward(dx: &dx, dy: &dyCopy, x: x, count: count, threads: threads)
+                // The training path: the forward keeps tanh, the backward takes it.
+                var yKept = [Float](repeating: 0, count: count), kept = [Float](repeating: .nan, count: count)
+                geluForward(x: x, y: &yKept, tanh: &kept, count: count, threads: threads)
+                var dyKept = dy, dxKept = [Float](repeating: 0, count: count)
+                geluBackward(dx: &dxKept, dy: &dyKept, x: x, tanh: kept, count: count, threads: threads)
+                XCTAssertEqual(yKept.map(\.bitPattern), y.map(\.bitPattern), "kept tanh: forward, count \(count)")
+                XCTAssertEqual(dxKept.map(\.bitPattern), dx.map(\.bitPattern), "kept tanh: backward, count \(count)")
                 var forwardMismatches = 0, backwardMismatches = 0
                 for i in 0..<count {
                     let v = SIMD8<Float>(repeating: x[i])

@@ -83,6 +83,32 @@ final class TransformerTests: XCTestCase {
         }
     }
 
+    /// The query-block size only decides which products run together: every probability, output
+    /// and gradient has the same bits for blocks of 48 (the default), 32, 7 and one whole window,
+    /// on a window that no block size divides, with heads of 8.
+    func testAttentionBlockSizeDoesNotChangeTheBits() {
+        let B = 2, T = 100, H = 2, C = 16
+        let qkv = gaussianFloats(B * T * 3 * C, seed: 23, scale: 2), dy = gaussianFloats(B * T * C, seed: 24)
+        func run(_ blockRows: Int) -> (att: [UInt32], y: [UInt32], dqkv: [UInt32]) {
+            var attn = Attention(batch: B, seqLen: T, heads: H, width: C)
+            attn.blockRows = blockRows
+            var att = [Float](repeating: .nan, count: B * H * T * T), y = [Float](repeating: .nan, count: B * T * C)
+            attn.forward(qkv: qkv, att: &att, y: &y, threads: 1)
+            var dqkv = [Float](repeating: .nan, count: qkv.count), scratch = [Float](repeating: .nan, count: att.count)
+            attn.backward(dy: dy, qkv: qkv, att: att, dqkv: &dqkv, scratch: &scratch, threads: 2)
+            var valid = [UInt32]()       // P's causal entries; the rest is never read
+            for bh in 0..<(B * H) { for t in 0..<T { for u in 0...t { valid.append(att[bh * T * T + t * T + u].bitPattern) } } }
+            return (valid, y.map(\.bitPattern), dqkv.map(\.bitPattern))
+        }
+        let reference = run(Attention(batch: B, seqLen: T, heads: H, width: C).blockRows)
+        for blockRows in [32, 7, T] {
+            let other = run(blockRows)
+            XCTAssertEqual(other.att, reference.att, "P, blockRows \(blockRows)")
+            XCTAssertEqual(other.y, reference.y, "Y, blockRows \(blockRows)")
+            XCTAssertEqual(other.dqkv, reference.dqkv, "dqkv, blockRows \(blockRows)")
+        }
+    }
+
     func testTinyModelOverfitsAFixedBatchBelowOneTenthNatPerToken() {
         let c = tinyConfig(layers: 2, heads: 2, width: 32, vocab: 31, context: 16)
         let model = GPT(config: c, maxBatch: 4, seed: 7)
