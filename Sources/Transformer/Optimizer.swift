@@ -100,16 +100,28 @@ public final class AdamW {
     }
 }
 
-/// Global L2 norm of a gradient buffer, summed in fixed chunks (deterministic for any thread count).
+/// Global L2 norm of a gradient buffer: squares summed in Double over `reductionChunks` fixed
+/// chunks, each in element order, then the chunks in order (deterministic for any thread count).
 public func gradientNorm(_ g: FloatBuffer, threads: Int = 1) -> Float {
     // Partial sums on the stack (no allocation in the training step).
     withUnsafeTemporaryAllocation(of: Double.self, capacity: reductionChunks) { partial in
         let o = partial.baseAddress!
-        parallelFor(reductionChunks, threads: g.count >= 1 << 16 ? threads : 1, (g: g, o: o)) { a, c in
-            let (g, o) = (a.g, a.o)
-            var s: Double = 0
-            for i in chunkRange(c, of: reductionChunks, count: g.count) { s += Double(g[i]) * Double(g[i]) }
-            o[c] = s
+        let groups = reductionChunks / 8          // reductionChunks is a multiple of 8
+        parallelFor(groups, threads: g.count >= 1 << 16 ? threads : 1, (p: UnsafePointer(g.pointer), count: g.count, o: o)) { a, group in
+            // Eight chunks side by side, one per lane: each lane adds its chunk's squares in
+            // element order, as the chunk alone would, and the eight chains run at once (one
+            // chain waits out each Double add's latency: it was 3% of a step at gpt2-2-4-64, B 1).
+            let (p, o) = (a.p, a.o)
+            let base = a.count / reductionChunks, extra = a.count % reductionChunks
+            var start = SIMD8<Int>(), s = SIMD8<Double>()
+            for j in 0..<8 { let c = group * 8 + j; start[j] = c * base + min(c, extra) }
+            for i in 0..<base {
+                var v = SIMD8<Double>()
+                for j in 0..<8 { v[j] = Double(p[start[j] + i]) }
+                s += v * v
+            }
+            for j in 0..<8 where group * 8 + j < extra { let x = Double(p[start[j] + base]); s[j] += x * x }
+            for j in 0..<8 { o[group * 8 + j] = s[j] }
         }
         var total: Double = 0
         for c in 0..<reductionChunks { total += o[c] }

@@ -109,6 +109,27 @@ final class TransformerTests: XCTestCase {
         }
     }
 
+    /// The gradient norm's eight chunks per pass give the bits of summing each chunk alone, in
+    /// element order, then the chunks in order: for counts below, at and above the chunk count,
+    /// with ragged chunks, on 1 and 2 threads (2 only above the parallel threshold).
+    func testGradientNormGivesTheBitsOfChunkBySumming() {
+        for count in [5, 16, 1000, 77_777, (1 << 16) + 3] {
+            let values = gaussianFloats(count, seed: UInt64(count), scale: 3)
+            let g = FloatBuffer(count: count)
+            for i in 0..<count { g[i] = values[i] }
+            var total: Double = 0
+            for c in 0..<reductionChunks {
+                var s: Double = 0
+                for i in chunkRange(c, of: reductionChunks, count: count) { s += Double(values[i]) * Double(values[i]) }
+                total += s
+            }
+            let expected = Float(total.squareRoot())
+            for threads in [1, 2] {
+                XCTAssertEqual(gradientNorm(g, threads: threads).bitPattern, expected.bitPattern, "count \(count) threads \(threads)")
+            }
+        }
+    }
+
     func testTinyModelOverfitsAFixedBatchBelowOneTenthNatPerToken() {
         let c = tinyConfig(layers: 2, heads: 2, width: 32, vocab: 31, context: 16)
         let model = GPT(config: c, maxBatch: 4, seed: 7)
