@@ -8,15 +8,13 @@ public func geluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                         count: Int, threads: Int = 1) {
     parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (x: x, y: y, tanh: tanh, count: count)) { a, chunk in
         let (x, y, tanh, count) = (a.x, a.y, a.tanh, a.count)
-        let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
-        let full = min(range.upperBound, count / 8)
-        if full > range.lowerBound {
-            let o = 8 * range.lowerBound
-            var loop = GELUForward(x: x + o, y: y + o, tanh: tanh.map { $0 + o }, count: full - range.lowerBound)
+        let (vectors, tail) = splitVectors(chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8), count: count)
+        if !vectors.isEmpty {
+            let o = 8 * vectors.lowerBound
+            var loop = GELUForward(x: x + o, y: y + o, tanh: tanh.map { $0 + o }, count: vectors.count)
             forEachExp8(&loop, scratch: expScratch())
         }
-        // The ragged last vector, if it is this chunk's.
-        for j in stride(from: 8 * max(full, range.lowerBound), to: min(count, 8 * range.upperBound), by: 1) {
+        for j in tail {
             let v = SIMD8<Float>(repeating: x[j]), th = tanh8(geluInner(v))
             y[j] = geluValue(v, tanh: th)[0]
             tanh?[j] = th[0]
@@ -30,29 +28,33 @@ public func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePoint
                          tanh: UnsafePointer<Float>? = nil, count: Int, threads: Int = 1) {
     parallelFor(reductionChunks, threads: count >= 1 << 15 ? threads : 1, (dx: dx, dy: dy, x: x, tanh: tanh, count: count)) { a, chunk in
         let (dx, dy, x, count) = (a.dx, a.dy, a.x, a.count)
-        let range = chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8)
+        let (vectors, tail) = splitVectors(chunkRange(chunk, of: reductionChunks, count: (count + 7) / 8), count: count)
         if let tanh = a.tanh {
-            for blk in range {
-                let i = blk * 8
-                if i + 8 <= count {
-                    store8(load8(dy + i) * geluGrad(load8(x + i), tanh: load8(tanh + i)), dx + i)
-                } else {
-                    for j in i..<count { dx[j] = dy[j] * geluGrad(SIMD8(repeating: x[j]), tanh: SIMD8(repeating: tanh[j]))[0] }
-                }
+            for blk in vectors {
+                let i = 8 * blk
+                store8(load8(dy + i) * geluGrad(load8(x + i), tanh: load8(tanh + i)), dx + i)
             }
+            for j in tail { dx[j] = dy[j] * geluGrad(SIMD8(repeating: x[j]), tanh: SIMD8(repeating: tanh[j]))[0] }
             return
         }
-        let full = min(range.upperBound, count / 8)
-        if full > range.lowerBound {
-            let o = 8 * range.lowerBound
-            var loop = GELUBackward(dx: dx + o, dy: dy + o, x: x + o, count: full - range.lowerBound)
+        if !vectors.isEmpty {
+            let o = 8 * vectors.lowerBound
+            var loop = GELUBackward(dx: dx + o, dy: dy + o, x: x + o, count: vectors.count)
             forEachExp8(&loop, scratch: expScratch())
         }
-        for j in stride(from: 8 * max(full, range.lowerBound), to: min(count, 8 * range.upperBound), by: 1) {
+        for j in tail {
             let v = SIMD8<Float>(repeating: x[j])
             dx[j] = dy[j] * geluGrad(v, tanh: tanh8(geluInner(v)))[0]
         }
     }
+}
+
+/// A chunk's blocks of eight elements (`blocks`, a `chunkRange` over ceil(count / 8)) split into
+/// its whole vectors and the elements of the ragged last one, if that one is this chunk's.
+@inline(__always)
+private func splitVectors(_ blocks: Range<Int>, count: Int) -> (vectors: Range<Int>, tail: Range<Int>) {
+    let full = max(blocks.lowerBound, min(blocks.upperBound, count / 8))
+    return (blocks.lowerBound..<full, (8 * full)..<max(8 * full, min(count, 8 * blocks.upperBound)))
 }
 
 // GELU in parts, so the vector loops can take tanh's exp8 from `forEachExp8` (tanh8(u) is

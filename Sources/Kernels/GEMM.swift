@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 /// Single-precision matrix multiply in the three layouts training needs. All matrices row-major.
 ///   .nn: C[m×n] (+)= A[m×k] · B[k×n]
 ///   .nt: C[m×n] (+)= A[m×k] · B[n×k]ᵀ     (linear forward: x · Wᵀ; W stored [out × in])
@@ -37,23 +34,12 @@ private let gemmWorkspaceCount = max(gemmWorkspaceFloats(GEMMTile256.self), gemm
 /// Workers that can run at once (more requested threads are clamped to this).
 private let gemmMaxWorkers = 64
 
-/// Each thread's packing buffer, allocated on its first `gemm` and freed when the thread exits.
+/// The calling thread's packing buffer (`threadScratch(.gemm, …)`: allocated on its first `gemm`,
+/// freed when the thread exits, 64-byte aligned so packed panels suit the kernel's loads).
 /// Thread-local, so independent runs (and attention heads) may call `gemm` from many threads at
 /// once; a thread's calls after warm-up never allocate.
-private let gemmWorkspaceKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key) { $0?.deallocate() }
-    return key
-}()
-
-/// The calling thread's buffer (64-byte aligned, so packed panels suit the kernel's loads).
-private func gemmWorkspace() -> UnsafeMutablePointer<Float> {
-    if let p = pthread_getspecific(gemmWorkspaceKey) { return p.assumingMemoryBound(to: Float.self) }
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: gemmWorkspaceCount * 4, alignment: 64)
-    let buffer = raw.initializeMemory(as: Float.self, repeating: 0, count: gemmWorkspaceCount)
-    pthread_setspecific(gemmWorkspaceKey, raw)
-    return buffer
-}
+@inline(__always)
+private func gemmWorkspace() -> UnsafeMutablePointer<Float> { threadScratch(.gemm, floats: gemmWorkspaceCount) }
 
 // MARK: - Driver
 

@@ -7,8 +7,10 @@ import Darwin
 /// Per-thread scratch buffers for kernels that need a little memory of their own and may run on
 /// many threads at once (runs in parallel, attention heads in parallel). Each is allocated on a
 /// thread's first use (and regrown if a later call needs more), freed when the thread exits, so
-/// calls after warm-up never allocate. GEMM keeps its packing buffers the same way (GEMM.swift).
+/// calls after warm-up never allocate.
 public enum ScratchSlot: Int, CaseIterable {
+    /// GEMM's packing buffers and edge tile (GEMM.swift).
+    case gemm
     /// `forEachExp8`'s chunk of range reductions: [2 × expChunkVectors] SIMD8 values.
     case exp
     /// Attention's transposed keys or values of one (window, head): [hd × T].

@@ -112,15 +112,17 @@ public func gradientNorm(_ g: FloatBuffer, threads: Int = 1) -> Float {
             // element order, as the chunk alone would, and the eight chains run at once (one
             // chain waits out each Double add's latency: it was 3% of a step at gpt2-2-4-64, B 1).
             let (p, o) = (a.p, a.o)
-            let base = a.count / reductionChunks, extra = a.count % reductionChunks
+            let base = a.count / reductionChunks              // every chunk's length, or one less
             var start = SIMD8<Int>(), s = SIMD8<Double>()
-            for j in 0..<8 { let c = group * 8 + j; start[j] = c * base + min(c, extra) }
+            for j in 0..<8 { start[j] = chunkRange(group * 8 + j, of: reductionChunks, count: a.count).lowerBound }
             for i in 0..<base {
                 var v = SIMD8<Double>()
                 for j in 0..<8 { v[j] = Double(p[start[j] + i]) }
                 s += v * v
             }
-            for j in 0..<8 where group * 8 + j < extra { let x = Double(p[start[j] + base]); s[j] += x * x }
+            for j in 0..<8 where chunkRange(group * 8 + j, of: reductionChunks, count: a.count).count > base {
+                let x = Double(p[start[j] + base]); s[j] += x * x
+            }
             for j in 0..<8 { o[group * 8 + j] = s[j] }
         }
         var total: Double = 0
