@@ -62,9 +62,12 @@ private func crossEntropyRowForward(_ lr: UnsafePointer<Float>, target t: Int, v
     let m8 = SIMD8<Float>(repeating: mx)
     var sum = ExpSum(x: lr, shift: m8, count: vocab / 8)
     forEachExp8(&sum, scratch: scratch)
-    var c = 8 * sum.count
+    let c = 8 * sum.count
     var s = sum.s8.sum()
-    while c < vocab { s += expScalar(lr[c] - mx); c += 1 }
+    // The tail's values in one exp8; added one by one in order as before (lane j of exp8 is
+    // expScalar of that lane's value, so the same bits).
+    let tail = exp8(load8(lr + c, count: vocab - c) - m8)
+    for j in 0..<(vocab - c) { s += tail[j] }
     let l = mx + _logf(s)
     lse.pointee = l
     loss.pointee = t < 0 ? 0 : l - lr[t]
@@ -83,8 +86,9 @@ private func crossEntropyRowBackward(_ dr: UnsafeMutablePointer<Float>, logits l
     let l8 = SIMD8<Float>(repeating: lse), s8 = SIMD8<Float>(repeating: scale)
     var gradient = ExpScaled(x: lr, shift: l8, scale: s8, out: dr, count: vocab / 8)
     forEachExp8(&gradient, scratch: scratch)
-    var c = 8 * gradient.count
-    while c < vocab { dr[c] = expScalar(lr[c] - lse) * scale; c += 1 }
+    let c = 8 * gradient.count
+    let tail = exp8(load8(lr + c, count: vocab - c) - l8) * s8
+    for j in 0..<(vocab - c) { dr[c + j] = tail[j] }
     dr[t] -= scale
 }
 

@@ -253,14 +253,13 @@ private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int, nr: Int) -> Bool {
 }
 
 /// Whether the kernel may read B's rows where they are instead of packed panels: B's columns
-/// contiguous (B of .nn/.tn), every panel's valid columns exactly a kernel width (so no read
-/// runs past a row: n a multiple of 8 on the 256-bit tile) and rows close together, so a
-/// panel's kc rows stay in L1 like a packed one. The narrow products of small widths (n = C
-/// or a head size of 8-64) then skip a copy as large as their arithmetic.
+/// contiguous (B of .nn/.tn), every panel's valid columns exactly a sum of kernel widths (so no
+/// read runs past a row: n a multiple of 8) and rows close together, so a panel's kc rows stay
+/// in L1 like a packed one. The narrow products of small widths (n = C or a head size of 8-64)
+/// then skip a copy as large as their arithmetic.
 @inline(__always)
 private func gemmShouldReadBInPlace<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands) -> Bool {
-    let last = ops.n % T.nr
-    return ops.bColStride == 1 && (last == 0 || T.width(covering: last) == last) && ops.bKStride <= 128
+    ops.bColStride == 1 && ops.n % 8 == 0 && ops.bKStride <= 128
 }
 
 /// Where the micro-kernel finds the A rows of an MC block: panel q (rows q·MR ..< q·MR+MR) starts
@@ -272,8 +271,10 @@ private struct GEMMAPanels {
 }
 
 /// Runs the micro-kernel over every MR×NR tile of an mc×nc block of C. Column panels outer, so
-/// one B micro-panel stays in L1 while all A micro-panels stream past it from L2. Ragged tiles
-/// go through `edge` (an MR×NR scratch tile) so the kernel always writes a full tile.
+/// one B micro-panel stays in L1 while all A micro-panels stream past it from L2. A panel's
+/// columns go in kernel widths (`width(fitting:)`); a piece narrower than the narrowest kernel,
+/// or a ragged last row tile, goes through `edge` (an MR×NR scratch tile) so the kernel always
+/// writes a full tile.
 @inline(__always)
 private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, a: GEMMAPanels,
                                           b: UnsafePointer<Float>, bStride: Int, bPanelStep: Int,
@@ -282,29 +283,43 @@ private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, 
     var jr = 0
     while jr < nc {
         let nr = min(T.nr, nc - jr)
-        // A panel's last columns (n = 8, 24, …) take a narrower kernel: fewer FMAs.
-        let width = T.width(covering: nr)
-        let bp = b + jr * bPanelStep
-        var ir = 0
-        while ir < mc {
-            let mr = min(T.mr, mc - ir)
-            let full = ir < a.fullRows
-            let ap = full ? a.base + ir / T.mr * a.panelStride : a.ragged
-            let rs = full ? a.rowStride : 1, ks = full ? a.kStride : T.mr
-            let tile = c + ir * ldc + jr
-            if mr == T.mr && nr == width {
-                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: tile,
-                         ldc: ldc, loadC: loadC)
-            } else {
-                if loadC {
-                    for i in 0..<mr { for j in 0..<nr { edge[i * T.nr + j] = tile[i * ldc + j] } }
+        var j0 = 0
+        while j0 < nr {
+            let width = T.width(fitting: nr - j0), cols = min(width, nr - j0)
+            let bp = b + jr * bPanelStep + j0
+            var ir = 0
+            while ir < mc {
+                let mr = min(T.mr, mc - ir)
+                let full = ir < a.fullRows
+                let ap = full ? a.base + ir / T.mr * a.panelStride : a.ragged
+                let rs = full ? a.rowStride : 1, ks = full ? a.kStride : T.mr
+                let tile = c + ir * ldc + jr + j0
+                if mr == T.mr && cols == width {
+                    T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: tile,
+                             ldc: ldc, loadC: loadC)
+                } else {
+                    if loadC { copyTile(rows: mr, cols: cols, from: tile, ld: ldc, to: edge, ld: T.nr) }
+                    T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: edge,
+                             ldc: T.nr, loadC: loadC)
+                    copyTile(rows: mr, cols: cols, from: edge, ld: T.nr, to: tile, ld: ldc)
                 }
-                T.kernel(width: width, kc: kc, a: ap, aRowStride: rs, aKStride: ks, bp: bp, bStride: bStride, c: edge,
-                         ldc: T.nr, loadC: loadC)
-                for i in 0..<mr { for j in 0..<nr { tile[i * ldc + j] = edge[i * T.nr + j] } }
+                ir += T.mr
             }
-            ir += T.mr
+            j0 += width
         }
         jr += T.nr
+    }
+}
+
+/// dst[i, 0..<cols] = src[i, 0..<cols] for i in 0..<rows (an edge tile in or out), eight
+/// floats at a time, then one.
+@inline(__always)
+private func copyTile(rows: Int, cols: Int, from src: UnsafePointer<Float>, ld lds: Int,
+                      to dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
+    for i in 0..<rows {
+        let s = src + i &* lds, d = dst + i &* ldd
+        var j = 0
+        while j &+ 8 <= cols { store8(load8(s + j), d + j); j &+= 8 }
+        while j < cols { d[j] = s[j]; j &+= 1 }
     }
 }

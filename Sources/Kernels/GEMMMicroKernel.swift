@@ -22,10 +22,12 @@ protocol GEMMTile {
     static var mc: Int { get }
     /// Max columns of B packed at once. A multiple of nr.
     static var nc: Int { get }
-    /// The narrowest kernel width (≤ nr) that covers `columns` valid columns of a panel, so tiny
-    /// widths do not pay for a whole panel of FMAs.
-    static func width(covering columns: Int) -> Int
-    /// C[0..<mr, 0..<width] (+)= A·B, `width` one of those `width(covering:)` returns; B element
+    /// The kernel width for the next `columns` (≥ 1) valid columns of a panel: the widest that
+    /// fits in them, or the narrowest when even that does not (the driver then runs it on a
+    /// scratch tile). A panel's columns go in these pieces, 24 as 16 + 8 on the 512-bit tile,
+    /// so no kernel computes columns that are not there.
+    static func width(fitting columns: Int) -> Int
+    /// C[0..<mr, 0..<width] (+)= A·B, `width` one of those `width(fitting:)` returns; B element
     /// (p, j) at bp[p·bStride + j] (a packed panel: bStride = nr; rows of B in place: ldb).
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
                        bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool)
@@ -44,7 +46,7 @@ enum GEMMTile256: GEMMTile {
     static var kc: Int { 256 }
     static var mc: Int { 144 }
     static var nc: Int { 1024 }
-    @inline(__always) static func width(covering columns: Int) -> Int { columns <= 8 ? 8 : 16 }
+    @inline(__always) static func width(fitting columns: Int) -> Int { columns >= 16 ? 16 : 8 }
     @inline(__always)
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
                        bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
@@ -67,7 +69,7 @@ enum GEMMTile512: GEMMTile {
     static var kc: Int { 128 }
     static var mc: Int { 288 }
     static var nc: Int { 1024 }
-    @inline(__always) static func width(covering columns: Int) -> Int { columns <= 8 ? 8 : columns <= 16 ? 16 : 32 }
+    @inline(__always) static func width(fitting columns: Int) -> Int { columns >= 32 ? 32 : columns >= 16 ? 16 : 8 }
     @inline(__always)
     static func kernel(width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
                        bp: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {

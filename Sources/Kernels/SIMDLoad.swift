@@ -10,6 +10,15 @@ public func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
+/// p[0..<count] in lanes 0..<count (count ≤ 8), zeros above: the ragged tail of a row as one
+/// vector, so a tail of up to seven values takes one exp8 instead of one each.
+@inlinable @inline(__always)
+public func load8(_ p: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
+    var v = SIMD8<Float>()
+    for j in 0..<count { v[j] = p[j] }
+    return v
+}
+
 @inlinable @inline(__always)
 public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)

@@ -16,7 +16,10 @@ public func softmaxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
         forEachExp8(&exps, scratch: scratch)
         var c = 8 * exps.count
         var sum = exps.sum8.sum()
-        while c < valid { let e = expScalar(xr[c] * scale - scale * mx); yr[c] = e; sum += e; c += 1 }
+        // The tail in one exp8 (lane by lane the same operations as the vectors, so the same
+        // bits), summed one by one in order.
+        let tail = exp8(load8(xr + c, count: valid - c) * s8 - m8)
+        for j in 0..<(valid - c) { yr[c + j] = tail[j]; sum += tail[j] }
         let inv = 1 / sum, inv8 = SIMD8<Float>(repeating: inv)
         c = 0
         while c + 8 <= valid { store8(load8(yr + c) * inv8, yr + c); c += 8 }
