@@ -36,21 +36,45 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
         }
         return
     }
-    // k contiguous or general strides (A of .nn/.nt, B of .nt): a transpose. Walk each lane's
-    // run of k and scatter with stride `width`, so reads stay sequential.
+    // k contiguous or general strides (A of .nn/.nt, B of .nt): a transpose. With k contiguous,
+    // blocks of 8 lanes × 8 steps go through registers (eight row loads, eight column stores);
+    // the rest walks each lane's run of k and scatters with stride `width`, reads sequential.
     var panel = dst
     var lane0 = 0
     while lane0 < lanes {
         let valid = min(width, lanes - lane0)
+        var l0 = 0, p0 = 0
+        if kStride == 1 && width % 8 == 0 {
+            p0 = kc / 8 * 8
+            while l0 + 8 <= valid {
+                let lane = src + (lane0 + l0) &* laneStride
+                var p = 0
+                while p < p0 {
+                    transpose8x8(lane + p, ld: laneStride, to: panel + p &* width + l0, ld: width)
+                    p &+= 8
+                }
+                l0 &+= 8
+            }
+        }
         for l in 0..<valid {
-            let lane = src + (lane0 + l) * laneStride, out = panel + l
-            for p in 0..<kc { out[p * width] = lane[p * kStride] }
+            let lane = src + (lane0 + l) &* laneStride, out = panel + l
+            for p in (l < l0 ? p0 : 0)..<kc { out[p &* width] = lane[p &* kStride] }
         }
         for l in valid..<width {
-            for p in 0..<kc { panel[p * width + l] = 0 }
+            for p in 0..<kc { panel[p &* width &+ l] = 0 }
         }
         panel += panelSize
         lane0 += width
+    }
+}
+
+/// dst[j·ldd + i] = src[i·lds + j] for i, j in 0..<8: eight row loads, eight column stores.
+@inline(__always)
+private func transpose8x8(_ src: UnsafePointer<Float>, ld lds: Int, to dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
+    let r0 = load8(src), r1 = load8(src + lds), r2 = load8(src + 2 &* lds), r3 = load8(src + 3 &* lds)
+    let r4 = load8(src + 4 &* lds), r5 = load8(src + 5 &* lds), r6 = load8(src + 6 &* lds), r7 = load8(src + 7 &* lds)
+    for j in 0..<8 {
+        store8(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), dst + j &* ldd)
     }
 }
 
