@@ -182,7 +182,7 @@ private func gemmSlab<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands, rows: Range<I
     let k = ops.k
     let kcMax = balancedBlock(k, max: T.kc, multiple: 1)
     let mcMax = balancedBlock(rows.count, max: T.mc, multiple: T.mr)
-    let bInPlace = packedB == nil && gemmShouldReadBInPlace(T.self, ops)
+    let bInPlace = packedB == nil && gemmShouldReadBInPlace(ops)
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -258,7 +258,7 @@ private func gemmShouldPackA(nc: Int, kc: Int, aKStride: Int, nr: Int) -> Bool {
 /// in L1 like a packed one. The narrow products of small widths (n = C or a head size of 8-64)
 /// then skip a copy as large as their arithmetic.
 @inline(__always)
-private func gemmShouldReadBInPlace<T: GEMMTile>(_: T.Type, _ ops: GEMMOperands) -> Bool {
+private func gemmShouldReadBInPlace(_ ops: GEMMOperands) -> Bool {
     ops.bColStride == 1 && ops.n % 8 == 0 && ops.bKStride <= 128
 }
 
