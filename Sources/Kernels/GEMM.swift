@@ -311,15 +311,10 @@ private func gemmMacroKernel<T: GEMMTile>(_: T.Type, mc: Int, nc: Int, kc: Int, 
     }
 }
 
-/// dst[i, 0..<cols] = src[i, 0..<cols] for i in 0..<rows (an edge tile in or out), eight
-/// floats at a time, then one.
+/// dst[i, 0..<cols] = src[i, 0..<cols] for i in 0..<rows (an edge tile in or out), a row at a
+/// time with the packing's `copyLanes`.
 @inline(__always)
 private func copyTile(rows: Int, cols: Int, from src: UnsafePointer<Float>, ld lds: Int,
                       to dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
-    for i in 0..<rows {
-        let s = src + i &* lds, d = dst + i &* ldd
-        var j = 0
-        while j &+ 8 <= cols { store8(load8(s + j), d + j); j &+= 8 }
-        while j < cols { d[j] = s[j]; j &+= 1 }
-    }
+    for i in 0..<rows { copyLanes(src + i &* lds, to: dst + i &* ldd, count: cols) }
 }

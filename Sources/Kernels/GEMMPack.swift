@@ -36,29 +36,16 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
         }
         return
     }
-    // k contiguous or general strides (A of .nn/.nt, B of .nt): a transpose. With k contiguous,
-    // blocks of 8 lanes × 8 steps go through registers (eight row loads, eight column stores);
-    // the rest walks each lane's run of k and scatters with stride `width`, reads sequential.
+    // k contiguous or general strides (A of .nn/.nt, B of .nt): a transpose, panel by panel.
     var panel = dst
     var lane0 = 0
     while lane0 < lanes {
         let valid = min(width, lanes - lane0)
-        var l0 = 0, p0 = 0
-        if kStride == 1 && width % 8 == 0 {
-            p0 = kc / 8 * 8
-            while l0 + 8 <= valid {
-                let lane = src + (lane0 + l0) &* laneStride
-                var p = 0
-                while p < p0 {
-                    transpose8x8(lane + p, ld: laneStride, to: panel + p &* width + l0, ld: width)
-                    p &+= 8
-                }
-                l0 &+= 8
-            }
-        }
-        for l in 0..<valid {
-            let lane = src + (lane0 + l) &* laneStride, out = panel + l
-            for p in (l < l0 ? p0 : 0)..<kc { out[p &* width] = lane[p &* kStride] }
+        let lane = src + lane0 * laneStride
+        if kStride == 1 {
+            transpose(lane, ld: laneStride, rows: valid, cols: kc, into: panel, ld: width)
+        } else {
+            for l in 0..<valid { for p in 0..<kc { panel[p * width + l] = lane[l * laneStride + p * kStride] } }
         }
         for l in valid..<width {
             for p in 0..<kc { panel[p &* width &+ l] = 0 }
@@ -68,19 +55,9 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
     }
 }
 
-/// dst[j·ldd + i] = src[i·lds + j] for i, j in 0..<8: eight row loads, eight column stores.
-@inline(__always)
-private func transpose8x8(_ src: UnsafePointer<Float>, ld lds: Int, to dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
-    let r0 = load8(src), r1 = load8(src + lds), r2 = load8(src + 2 &* lds), r3 = load8(src + 3 &* lds)
-    let r4 = load8(src + 4 &* lds), r5 = load8(src + 5 &* lds), r6 = load8(src + 6 &* lds), r7 = load8(src + 7 &* lds)
-    for j in 0..<8 {
-        store8(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), dst + j &* ldd)
-    }
-}
-
 /// dst[0..<count] = src[0..<count], eight lanes at a time, then four (the 6-row A panels).
 @inline(__always)
-private func copyLanes(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+func copyLanes(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var l = 0
     while l + 8 <= count { store8(load8(src + l), dst + l); l += 8 }
     if l + 4 <= count {

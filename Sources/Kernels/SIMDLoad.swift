@@ -24,6 +24,31 @@ public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+/// dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols (a [rows × cols] block as [cols × rows]):
+/// blocks of 8 × 8 through registers (eight row loads, eight column stores), the edges one float
+/// at a time. GEMM's transposing pack and attention's Kᵀ and Vᵀ.
+public func transpose(_ src: UnsafePointer<Float>, ld lds: Int, rows: Int, cols: Int,
+                      into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
+    let rows8 = rows / 8 * 8, cols8 = cols / 8 * 8
+    var i = 0
+    while i < rows8 {
+        var j = 0
+        while j < cols8 { transpose8x8(src + (i &* lds &+ j), ld: lds, into: dst + (j &* ldd &+ i), ld: ldd); j &+= 8 }
+        for r in i..<(i + 8) { for c in cols8..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
+        i &+= 8
+    }
+    for r in rows8..<rows { for c in 0..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
+}
+
+@inline(__always)
+private func transpose8x8(_ src: UnsafePointer<Float>, ld lds: Int, into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
+    let r0 = load8(src), r1 = load8(src + lds), r2 = load8(src + 2 &* lds), r3 = load8(src + 3 &* lds)
+    let r4 = load8(src + 4 &* lds), r5 = load8(src + 5 &* lds), r6 = load8(src + 6 &* lds), r7 = load8(src + 7 &* lds)
+    for j in 0..<8 {
+        store8(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), dst + j &* ldd)
+    }
+}
+
 /// Σ a[i]·b[i] over n floats (SIMD8 body, scalar tail).
 @inlinable
 public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {

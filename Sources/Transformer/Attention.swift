@@ -29,7 +29,7 @@ struct Attention {
             let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C
             let p = att + bh * T * T, yb = y + b * T * C + h * hd
             let kT = threadScratch(.attention, floats: hd * T)                       // [hd × T]
-            transposeHead(k, ld: 3 * C, rows: T, hd: hd, into: kT)
+            transpose(k, ld: 3 * C, rows: T, cols: hd, into: kT, ld: T)
             for r0 in stride(from: 0, to: T, by: blockRows) {
                 let r1 = min(T, r0 + blockRows), rows = r1 - r0
                 gemm(.nn, m: rows, n: r1, k: hd, a: q + r0 * 3 * C, lda: 3 * C, b: kT, ldb: T,
@@ -57,7 +57,7 @@ struct Attention {
             let p = att + bh * T * T, ds = scratch + bh * T * T
             let dyb = dy + b * T * C + h * hd
             let vT = threadScratch(.attention, floats: hd * T)                       // [hd × T]
-            transposeHead(v, ld: 3 * C, rows: T, hd: hd, into: vT)
+            transpose(v, ld: 3 * C, rows: T, cols: hd, into: vT, ld: T)
             // dK and dV collect contributions from every query block.
             for t in 0..<T {
                 (dk + t * 3 * C).update(repeating: 0, count: hd)
@@ -78,14 +78,5 @@ struct Attention {
                      c: dk, ldc: 3 * C, accumulate: true)                                          // dK += dSᵀ·Q
             }
         }
-    }
-}
-
-/// out[d·rows + t] = x[t·ld + d] for t < rows, d < hd: one head's keys or values [rows × hd] (row
-/// stride ld) as [hd × rows].
-private func transposeHead(_ x: UnsafePointer<Float>, ld: Int, rows: Int, hd: Int, into out: UnsafeMutablePointer<Float>) {
-    for t in 0..<rows {
-        let xr = x + t * ld
-        for d in 0..<hd { out[d * rows + t] = xr[d] }
     }
 }
