@@ -136,14 +136,19 @@ private func gemmMicroKernel<V: SIMD>(_: V.Type, twoVectors: Bool, groups: Int, 
         top.load(c, ldc: ldc, twoVectors: twoVectors)
         if groups == 2 { bottom.load(c + 6 * ldc, ldc: ldc, twoVectors: twoVectors) }
     }
-    var a = a, b = bp
-    let aBottom = 6 * rs
+    // Rows of A through one pointer per three rows, each row at pointer + (0, 1 or 2)·rs: 4 base
+    // and 2 index registers, every address independent of the others. (Kernels is built without
+    // LLVM's loop strength reduction, Package.swift, which turned a[r·rs] into one pointer walked
+    // from row to row by a chain of dependent adds, 12 a k step, carried from step to step.)
+    let third = 3 * rs, rs2 = 2 * rs
+    var a0 = a, a3 = a + third, b = bp
+    var a6 = groups == 2 ? a3 + third : a, a9 = groups == 2 ? a6 + third : a
     for _ in 0..<kc {
         let b0 = UnsafeRawPointer(b).loadUnaligned(as: V.self)
         let b1 = twoVectors ? UnsafeRawPointer(b + V.scalarCount).loadUnaligned(as: V.self) : V()
-        top.update(a, rs: rs, b0, b1, twoVectors: twoVectors)
-        if groups == 2 { bottom.update(a + aBottom, rs: rs, b0, b1, twoVectors: twoVectors) }
-        a += ks
+        top.update(a0, a3, rs: rs, rs2: rs2, b0, b1, twoVectors: twoVectors)
+        if groups == 2 { bottom.update(a6, a9, rs: rs, rs2: rs2, b0, b1, twoVectors: twoVectors) }
+        a0 += ks; a3 += ks; a6 += ks; a9 += ks
         b += bs
     }
     top.store(c, ldc: ldc, twoVectors: twoVectors)
@@ -155,21 +160,21 @@ private struct SixRows<V: SIMD> where V.Scalar == Float {
     var x0 = V(), x1 = V(), x2 = V(), x3 = V(), x4 = V(), x5 = V()
     var y0 = V(), y1 = V(), y2 = V(), y3 = V(), y4 = V(), y5 = V()
 
-    /// acc(r) += a[r·rs] · (b0 | b1), rows in order (each its own chain; the order across rows is
-    /// immaterial to the result).
+    /// acc(r) += a[r·rs] · (b0 | b1) for r < 3 and a3[(r − 3)·rs] · (b0 | b1) for r ≥ 3 (rs2 = 2·rs),
+    /// rows in order (each its own chain; the order across rows is immaterial to the result).
     @inline(__always)
-    mutating func update(_ a: UnsafePointer<Float>, rs: Int, _ b0: V, _ b1: V, twoVectors: Bool) {
+    mutating func update(_ a: UnsafePointer<Float>, _ a3: UnsafePointer<Float>, rs: Int, rs2: Int, _ b0: V, _ b1: V, twoVectors: Bool) {
         var s = V(repeating: a[0])
         x0 = x0.addingProduct(s, b0); if twoVectors { y0 = y0.addingProduct(s, b1) }
         s = V(repeating: a[rs])
         x1 = x1.addingProduct(s, b0); if twoVectors { y1 = y1.addingProduct(s, b1) }
-        s = V(repeating: a[2 * rs])
+        s = V(repeating: a[rs2])
         x2 = x2.addingProduct(s, b0); if twoVectors { y2 = y2.addingProduct(s, b1) }
-        s = V(repeating: a[3 * rs])
+        s = V(repeating: a3[0])
         x3 = x3.addingProduct(s, b0); if twoVectors { y3 = y3.addingProduct(s, b1) }
-        s = V(repeating: a[4 * rs])
+        s = V(repeating: a3[rs])
         x4 = x4.addingProduct(s, b0); if twoVectors { y4 = y4.addingProduct(s, b1) }
-        s = V(repeating: a[5 * rs])
+        s = V(repeating: a3[rs2])
         x5 = x5.addingProduct(s, b0); if twoVectors { y5 = y5.addingProduct(s, b1) }
     }
 
