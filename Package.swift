@@ -37,7 +37,8 @@ let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)", "-enfo
 // reach the 6 or 12 rows of A they broadcast each k step through one pointer stepped from row to
 // row, a chain of dependent adds carried from step to step, which held the narrow kernels (12×8,
 // 6×8) near half their FMA rate: gpt2-2-1-8 trained 1.12× faster without it on Zen 4 (1.16× with
-// the 256-bit tiles), and no other kernel measured slower (perf, ns per token).
+// the 256-bit tiles); the other kernels' ns per token moved within noise (perf). arm64 builds keep
+// the pass (not measured there).
 let kernelFlags = simdFlags + [.unsafeFlags(["-Xllvm", "-disable-lsr"])]
 #else
 let simdFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
