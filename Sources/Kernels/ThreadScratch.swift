@@ -15,6 +15,8 @@ public enum ScratchSlot: Int, CaseIterable {
     case exp
     /// Attention's transposed keys or values of one (window, head): [hd × T].
     case attention
+    /// LayerNorm's eight rows transposed (`layerNormForward`, `layerNormBackward`): [2 × width × 8].
+    case layerNorm
 }
 
 /// The calling thread's buffer for `slot`, at least `floats` long and 64-byte aligned; its
