@@ -13,71 +13,66 @@ final class LayerNormRowsTests: XCTestCase {
     let widths = [3, 8, 13, 16, 24, 64]
 
     func testForwardGivesTheBitsOfTheRowLoop() {
-        for rows in rowCounts {
-            for width in widths {
-                for centered in [true, false] {
-                    for threads in [1, 2] {
-                        let x = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width), scale: 3)
-                        let gamma = gaussianFloats(width, seed: 7), beta = gaussianFloats(width, seed: 8)
-                        var y = [Float](repeating: 0, count: rows * width)
-                        var mean = [Float](repeating: 0, count: rows), rstd = mean
-                        layerNormForward(x: x, y: &y, gamma: gamma, beta: beta, mean: &mean, rstd: &rstd, rows: rows,
-                                         width: width, centered: centered, threads: threads)
-                        for r in 0..<rows {
-                            let row = Array(x[(r * width)..<((r + 1) * width)])
-                            let (m, rs) = rowStats(row, centered: centered)
-                            let where_ = "rows \(rows) width \(width) centered \(centered) threads \(threads) row \(r)"
-                            XCTAssertEqual(mean[r].bitPattern, m.bitPattern, "mean, " + where_)
-                            XCTAssertEqual(rstd[r].bitPattern, rs.bitPattern, "rstd, " + where_)
-                            let expected = (0..<width).map { (row[$0] - m) * rs * gamma[$0] + beta[$0] }
-                            XCTAssertEqual(Array(y[(r * width)..<((r + 1) * width)]).map(\.bitPattern),
-                                           expected.map(\.bitPattern), "y, " + where_)
-                        }
-                    }
-                }
+        forEachCase { rows, width, centered, threads in
+            let x = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width), scale: 3)
+            let gamma = gaussianFloats(width, seed: 7), beta = gaussianFloats(width, seed: 8)
+            var y = [Float](repeating: 0, count: rows * width)
+            var mean = [Float](repeating: 0, count: rows), rstd = mean
+            layerNormForward(x: x, y: &y, gamma: gamma, beta: beta, mean: &mean, rstd: &rstd, rows: rows,
+                             width: width, centered: centered, threads: threads)
+            for r in 0..<rows {
+                let row = Array(x[(r * width)..<((r + 1) * width)])
+                let (m, rs) = rowStats(row, centered: centered)
+                let at = "rows \(rows) width \(width) centered \(centered) threads \(threads) row \(r)"
+                XCTAssertEqual(mean[r].bitPattern, m.bitPattern, "mean, " + at)
+                XCTAssertEqual(rstd[r].bitPattern, rs.bitPattern, "rstd, " + at)
+                let expected = (0..<width).map { (row[$0] - m) * rs * gamma[$0] + beta[$0] }
+                XCTAssertEqual(Array(y[(r * width)..<((r + 1) * width)]).map(\.bitPattern),
+                               expected.map(\.bitPattern), "y, " + at)
             }
         }
     }
 
     func testBackwardGivesTheBitsOfTheRowLoop() {
-        for rows in rowCounts {
-            for width in widths {
-                for centered in [true, false] {
-                    for threads in [1, 2] {
-                        let x = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width), scale: 3)
-                        let dy = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width + 1))
-                        let gamma = gaussianFloats(width, seed: 7)
-                        let dx0 = gaussianFloats(rows * width, seed: 9)
-                        var y = [Float](repeating: 0, count: rows * width)
-                        var mean = [Float](repeating: 0, count: rows), rstd = mean
-                        layerNormForward(x: x, y: &y, gamma: gamma, beta: nil, mean: &mean, rstd: &rstd, rows: rows,
-                                         width: width, centered: centered)
-                        var dx = dx0, dgamma = [Float](repeating: 0, count: width), dbeta = dgamma
-                        layerNormBackward(dx: &dx, dgamma: &dgamma, dbeta: &dbeta, dy: dy, x: x, gamma: gamma,
-                                          mean: mean, rstd: rstd, rows: rows, width: width, centered: centered,
-                                          threads: threads)
-                        for r in 0..<rows {
-                            // The backward's row loop as it was: sums over the row in order from 0.
-                            let n = Float(width), m = mean[r], rs = rstd[r]
-                            var sg: Float = 0, sgx: Float = 0
-                            for i in 0..<width {
-                                let g = dy[r * width + i] * gamma[i]
-                                sg += g
-                                sgx += g * (x[r * width + i] - m) * rs
-                            }
-                            let mg = centered ? sg / n : 0, mgx = sgx / n
-                            let expected = (0..<width).map { i -> Float in
-                                let g = dy[r * width + i] * gamma[i], xh = (x[r * width + i] - m) * rs
-                                return dx0[r * width + i] + rs * (g - mg - xh * mgx)
-                            }
-                            XCTAssertEqual(Array(dx[(r * width)..<((r + 1) * width)]).map(\.bitPattern),
-                                           expected.map(\.bitPattern),
-                                           "dx, rows \(rows) width \(width) centered \(centered) threads \(threads) row \(r)")
-                        }
-                    }
+        forEachCase { rows, width, centered, threads in
+            let x = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width), scale: 3)
+            let dy = gaussianFloats(rows * width, seed: UInt64(rows * 100 + width + 1))
+            let gamma = gaussianFloats(width, seed: 7)
+            let dx0 = gaussianFloats(rows * width, seed: 9)
+            var y = [Float](repeating: 0, count: rows * width)
+            var mean = [Float](repeating: 0, count: rows), rstd = mean
+            layerNormForward(x: x, y: &y, gamma: gamma, beta: nil, mean: &mean, rstd: &rstd, rows: rows,
+                             width: width, centered: centered)
+            var dx = dx0, dgamma = [Float](repeating: 0, count: width), dbeta = dgamma
+            layerNormBackward(dx: &dx, dgamma: &dgamma, dbeta: &dbeta, dy: dy, x: x, gamma: gamma,
+                              mean: mean, rstd: rstd, rows: rows, width: width, centered: centered,
+                              threads: threads)
+            for r in 0..<rows {
+                // The backward's row loop as it was: sums over the row in order from 0.
+                let n = Float(width), m = mean[r], rs = rstd[r]
+                var sg: Float = 0, sgx: Float = 0
+                for i in 0..<width {
+                    let g = dy[r * width + i] * gamma[i]
+                    sg += g
+                    sgx += g * (x[r * width + i] - m) * rs
                 }
+                let mg = centered ? sg / n : 0, mgx = sgx / n
+                let expected = (0..<width).map { i -> Float in
+                    let g = dy[r * width + i] * gamma[i], xh = (x[r * width + i] - m) * rs
+                    return dx0[r * width + i] + rs * (g - mg - xh * mgx)
+                }
+                XCTAssertEqual(Array(dx[(r * width)..<((r + 1) * width)]).map(\.bitPattern),
+                               expected.map(\.bitPattern),
+                               "dx, rows \(rows) width \(width) centered \(centered) threads \(threads) row \(r)")
             }
         }
+    }
+
+    /// body(rows, width, centered, threads) for every combination.
+    private func forEachCase(_ body: (Int, Int, Bool, Int) -> Void) {
+        for rows in rowCounts { for width in widths { for centered in [true, false] { for threads in [1, 2] {
+            body(rows, width, centered, threads)
+        } } } }
     }
 
     /// The forward's row statistics as the row loop computed them: 8-lane partial sums, their
