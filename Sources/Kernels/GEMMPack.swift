@@ -61,8 +61,7 @@ func copyLanes(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
     var l = 0
     while l + 8 <= count { store8(load8(src + l), dst + l); l += 8 }
     if l + 4 <= count {
-        UnsafeMutableRawPointer(dst + l).storeBytes(of: UnsafeRawPointer(src + l).loadUnaligned(as: SIMD4<Float>.self),
-                                                    as: SIMD4<Float>.self)
+        store4(load4(src + l), dst + l)
         l += 4
     }
     while l < count { dst[l] = src[l]; l += 1 }

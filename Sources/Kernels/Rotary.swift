@@ -42,7 +42,8 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
                     let cr = cosT.baseAddress! + pos * half, sr = sinT.baseAddress! + pos * half
                     for h in 0..<heads {
                         let v = x + r * ld + h * headDim
-                        // Eight pairs at a time, then the rest: the same operations per element.
+                        // Eight pairs at a time, then four (head dim 8), then the rest: the same
+                        // operations per element.
                         var i = 0
                         while i + 8 <= half {
                             let a = load8(v + i), b = load8(v + i + half), c = load8(cr + i)
@@ -50,6 +51,13 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
                             store8(a * c - b * s, v + i)
                             store8(a * s + b * c, v + i + half)
                             i += 8
+                        }
+                        if i + 4 <= half {
+                            let a = load4(v + i), b = load4(v + i + half), c = load4(cr + i)
+                            let s = inverse ? -load4(sr + i) : load4(sr + i)
+                            store4(a * c - b * s, v + i)
+                            store4(a * s + b * c, v + i + half)
+                            i += 4
                         }
                         for i in i..<half {
                             let a = v[i], b = v[i + half]
@@ -77,3 +85,4 @@ public func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, rows: Int, seqLen:
                            table: RotaryTable, threads: Int = 1) {
     rotaryApply(dx, rows: rows, seqLen: seqLen, heads: heads, ld: ld, table: table, inverse: true, threads: threads)
 }
+

@@ -24,6 +24,20 @@ public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+/// Four lanes: the 4-float steps of row kernels at head dim 8 and of the 6-row A panels.
+@inlinable @inline(__always)
+public func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inlinable @inline(__always)
+public func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load4(UnsafePointer(p)) }
+
+@inlinable @inline(__always)
+public func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
 /// dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols (a [rows × cols] block as [cols × rows]):
 /// blocks of 8 × 8 through registers (eight row loads, eight column stores), the edges one float
 /// at a time. GEMM's transposing pack and attention's Kᵀ and Vᵀ.
