@@ -46,17 +46,11 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
                         // operations per element.
                         var i = 0
                         while i + 8 <= half {
-                            let a = load8(v + i), b = load8(v + i + half), c = load8(cr + i)
-                            let s = inverse ? -load8(sr + i) : load8(sr + i)
-                            store8(a * c - b * s, v + i)
-                            store8(a * s + b * c, v + i + half)
+                            rotatePairs(SIMD8<Float>.self, v + i, half: half, cos: cr + i, sin: sr + i, inverse: inverse)
                             i += 8
                         }
                         if i + 4 <= half {
-                            let a = load4(v + i), b = load4(v + i + half), c = load4(cr + i)
-                            let s = inverse ? -load4(sr + i) : load4(sr + i)
-                            store4(a * c - b * s, v + i)
-                            store4(a * s + b * c, v + i + half)
+                            rotatePairs(SIMD4<Float>.self, v + i, half: half, cos: cr + i, sin: sr + i, inverse: inverse)
                             i += 4
                         }
                         for i in i..<half {
@@ -70,6 +64,18 @@ public func rotaryApply(_ x: UnsafeMutablePointer<Float>, rows: Int, seqLen: Int
             }
         }
     }
+}
+
+/// V.scalarCount pairs (v[j], v[j + half]) rotated by the angles whose cos and sin are given.
+@inline(__always)
+private func rotatePairs<V: SIMD>(_: V.Type, _ v: UnsafeMutablePointer<Float>, half: Int, cos: UnsafePointer<Float>,
+                                  sin: UnsafePointer<Float>, inverse: Bool) where V.Scalar == Float {
+    let first = UnsafeMutableRawPointer(v), second = UnsafeMutableRawPointer(v + half)
+    let a = first.loadUnaligned(as: V.self), b = second.loadUnaligned(as: V.self)
+    let c = UnsafeRawPointer(cos).loadUnaligned(as: V.self), sine = UnsafeRawPointer(sin).loadUnaligned(as: V.self)
+    let s = inverse ? -sine : sine
+    first.storeBytes(of: a * c - b * s, as: V.self)
+    second.storeBytes(of: a * s + b * c, as: V.self)
 }
 
 /// Forward of rotary: rotate q or k in place by +angle.

@@ -24,7 +24,7 @@ public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// Four lanes: the 4-float steps of row kernels at head dim 8 and of the 6-row A panels.
+/// Four lanes (the packing's 4-float steps for 6-row A panels).
 @inlinable @inline(__always)
 public func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
