@@ -68,9 +68,9 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMut
         var r0 = range.lowerBound
         while r0 < range.upperBound {
             // mean(g) and mean(g·x̂) of rows r0..<r0 + group: eight rows one per lane, else one row.
-            let group = columns != nil && r0 + 8 <= range.upperBound ? 8 : 1
-            var means = SIMD16<Float>()
-            if let columns, group == 8 {
+            var group = 1, means = SIMD16<Float>()
+            if let columns, r0 + 8 <= range.upperBound {
+                group = 8
                 means = layerNormGradientMeans8(dy: dy + r0 * width, x: x + r0 * width, gamma: gamma, mean: mean + r0,
                                                 rstd: rstd + r0, width: width, centered: a.centered, columns: columns)
             } else {

@@ -91,4 +91,3 @@ public func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, rows: Int, seqLen:
                            table: RotaryTable, threads: Int = 1) {
     rotaryApply(dx, rows: rows, seqLen: seqLen, heads: heads, ld: ld, table: table, inverse: true, threads: threads)
 }
-

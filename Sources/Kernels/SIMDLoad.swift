@@ -31,16 +31,13 @@ public func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
 }
 
 @inlinable @inline(__always)
-public func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load4(UnsafePointer(p)) }
-
-@inlinable @inline(__always)
 public func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }
 
 /// dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols (a [rows × cols] block as [cols × rows]):
 /// blocks of 8 × 8 through registers (eight row loads, eight column stores), the edges one float
-/// at a time. GEMM's transposing pack and attention's Kᵀ and Vᵀ.
+/// at a time. GEMM's transposing pack, attention's Kᵀ and Vᵀ, LayerNorm's blocks of eight rows.
 public func transpose(_ src: UnsafePointer<Float>, ld lds: Int, rows: Int, cols: Int,
                       into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
     let rows8 = rows / 8 * 8, cols8 = cols / 8 * 8
