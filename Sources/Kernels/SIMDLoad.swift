@@ -36,28 +36,64 @@ public func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 /// dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols (a [rows × cols] block as [cols × rows]):
-/// blocks of 8 × 8 through registers (eight row loads, eight column stores), the edges one float
-/// at a time. GEMM's transposing pack, attention's Kᵀ and Vᵀ, LayerNorm's blocks of eight rows.
+/// blocks of 8 × 8 through registers (eight row loads, eight column stores), then the rows left
+/// over four at a time (4 × 8 blocks: a 12-lane GEMM panel is 8 + 4 rows), the edges one float at
+/// a time. GEMM's transposing pack, attention's Kᵀ and Vᵀ, LayerNorm's blocks of eight rows.
 public func transpose(_ src: UnsafePointer<Float>, ld lds: Int, rows: Int, cols: Int,
                       into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
-    let rows8 = rows / 8 * 8, cols8 = cols / 8 * 8
+    let rows8 = rows / 8 * 8, rows4 = rows / 4 * 4, cols8 = cols / 8 * 8
     var i = 0
     while i < rows8 {
         var j = 0
         while j < cols8 { transpose8x8(src + (i &* lds &+ j), ld: lds, into: dst + (j &* ldd &+ i), ld: ldd); j &+= 8 }
-        for r in i..<(i + 8) { for c in cols8..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
         i &+= 8
     }
-    for r in rows8..<rows { for c in 0..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
+    if i < rows4 {
+        var j = 0
+        while j < cols8 { transpose4x8(src + (i &* lds &+ j), ld: lds, into: dst + (j &* ldd &+ i), ld: ldd); j &+= 8 }
+        i &+= 4
+    }
+    for r in 0..<rows4 { for c in cols8..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
+    for r in rows4..<rows { for c in 0..<cols { dst[c &* ldd &+ r] = src[r &* lds &+ c] } }
+}
+
+/// The even and the odd lanes of a and b laid end to end: one step of a transpose. Read the
+/// registers as one array with index bits (row bits, column bits); taking the even elements and
+/// then the odd ones of the whole array rotates its index bits right by one, so three steps move
+/// element (r, c) of an 8 × 8 block, or of a 4 × 8 one, to (c, r). Each half is one two-source
+/// shuffle (vpermt2ps with AVX-512, vshufps + vpermpd with AVX2), where building each column from
+/// eight registers' lanes took broadcasts and blends.
+@inline(__always)
+private func unzip(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
+    let ab = SIMD16(lowHalf: a, highHalf: b)
+    return (ab.evenHalf, ab.oddHalf)
 }
 
 @inline(__always)
 private func transpose8x8(_ src: UnsafePointer<Float>, ld lds: Int, into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
-    let r0 = load8(src), r1 = load8(src + lds), r2 = load8(src + 2 &* lds), r3 = load8(src + 3 &* lds)
-    let r4 = load8(src + 4 &* lds), r5 = load8(src + 5 &* lds), r6 = load8(src + 6 &* lds), r7 = load8(src + 7 &* lds)
-    for j in 0..<8 {
-        store8(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), dst + j &* ldd)
+    var v = (load8(src), load8(src + lds), load8(src + 2 &* lds), load8(src + 3 &* lds),
+             load8(src + 4 &* lds), load8(src + 5 &* lds), load8(src + 6 &* lds), load8(src + 7 &* lds))
+    for _ in 0..<3 {
+        let a = unzip(v.0, v.1), b = unzip(v.2, v.3), c = unzip(v.4, v.5), d = unzip(v.6, v.7)
+        v = (a.even, b.even, c.even, d.even, a.odd, b.odd, c.odd, d.odd)
     }
+    store8(v.0, dst); store8(v.1, dst + ldd); store8(v.2, dst + 2 &* ldd); store8(v.3, dst + 3 &* ldd)
+    store8(v.4, dst + 4 &* ldd); store8(v.5, dst + 5 &* ldd); store8(v.6, dst + 6 &* ldd); store8(v.7, dst + 7 &* ldd)
+}
+
+/// Four rows of eight as eight columns of four: after the three steps register k holds columns
+/// 2k and 2k + 1.
+@inline(__always)
+private func transpose4x8(_ src: UnsafePointer<Float>, ld lds: Int, into dst: UnsafeMutablePointer<Float>, ld ldd: Int) {
+    var v = (load8(src), load8(src + lds), load8(src + 2 &* lds), load8(src + 3 &* lds))
+    for _ in 0..<3 {
+        let a = unzip(v.0, v.1), b = unzip(v.2, v.3)
+        v = (a.even, b.even, a.odd, b.odd)
+    }
+    store4(v.0.lowHalf, dst); store4(v.0.highHalf, dst + ldd)
+    store4(v.1.lowHalf, dst + 2 &* ldd); store4(v.1.highHalf, dst + 3 &* ldd)
+    store4(v.2.lowHalf, dst + 4 &* ldd); store4(v.2.highHalf, dst + 5 &* ldd)
+    store4(v.3.lowHalf, dst + 6 &* ldd); store4(v.3.highHalf, dst + 7 &* ldd)
 }
 
 /// Σ a[i]·b[i] over n floats (SIMD8 body, scalar tail).
