@@ -24,6 +24,15 @@ public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+/// p[0..<count] = 0 in SIMD8 stores: a head's row of dK or dV (8-32 floats), where a memset call
+/// costs more than the stores.
+@inlinable @inline(__always)
+public func zeroLanes(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    var l = 0
+    while l + 8 <= count { store8(SIMD8(), p + l); l += 8 }
+    while l < count { p[l] = 0; l += 1 }
+}
+
 /// Four lanes (the packing's 4-float steps for 6-row A panels).
 @inlinable @inline(__always)
 public func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {

@@ -6,7 +6,8 @@ import Kernels
 /// product reads it in place ([hd × T] rows of T floats) instead of packing its columns again;
 /// each element is the same FMA chain over the head's dimensions either way.
 /// Query rows go in blocks of `blockRows`; block [r0, r1) only meets keys [0, r1), so the
-/// matmuls skip most of the masked upper triangle.
+/// matmuls skip most of the masked upper triangle, and its softmax zeroes only the masked
+/// columns below r1 that those products read (columns r1 ..< T of its rows are never written).
 /// qkv: [B·T × 3C] (q | k | v, head h at columns h·hd ..< (h+1)·hd of each third, rotary applied);
 /// att: [B × H × T × T] probabilities P (row t valid in columns 0...t), kept for the backward;
 /// y: [B·T × C].
@@ -34,7 +35,7 @@ struct Attention {
                 let r1 = min(T, r0 + blockRows), rows = r1 - r0
                 gemm(.nn, m: rows, n: r1, k: hd, a: q + r0 * 3 * C, lda: 3 * C, b: kT, ldb: T,
                      c: p + r0 * T, ldc: T, accumulate: false)                              // S = Q·Kᵀ
-                softmaxForward(x: p + r0 * T, y: p + r0 * T, rows: rows, width: T, ld: T, scale: scale,
+                softmaxForward(x: p + r0 * T, y: p + r0 * T, rows: rows, width: r1, ld: T, scale: scale,
                                causal: true, firstRow: r0)
                 gemm(.nn, m: rows, n: hd, k: r1, a: p + r0 * T, lda: T, b: v, ldb: 3 * C,
                      c: yb + r0 * C, ldc: C, accumulate: false)
@@ -60,8 +61,8 @@ struct Attention {
             transpose(v, ld: 3 * C, rows: T, cols: hd, into: vT, ld: T)
             // dK and dV collect contributions from every query block.
             for t in 0..<T {
-                (dk + t * 3 * C).update(repeating: 0, count: hd)
-                (dv + t * 3 * C).update(repeating: 0, count: hd)
+                zeroLanes(dk + t * 3 * C, count: hd)
+                zeroLanes(dv + t * 3 * C, count: hd)
             }
             for r0 in stride(from: 0, to: T, by: blockRows) {
                 let r1 = min(T, r0 + blockRows), rows = r1 - r0
@@ -70,7 +71,7 @@ struct Attention {
                      c: dsb, ldc: T, accumulate: false)                                            // dP = dY·Vᵀ
                 gemm(.tn, m: r1, n: hd, k: rows, a: pb, lda: T, b: dyb + r0 * C, ldb: C,
                      c: dv, ldc: 3 * C, accumulate: true)                                          // dV += Pᵀ·dY
-                softmaxBackward(dx: dsb, dy: dsb, y: pb, rows: rows, width: T, ld: T, scale: scale,
+                softmaxBackward(dx: dsb, dy: dsb, y: pb, rows: rows, width: r1, ld: T, scale: scale,
                                 causal: true, firstRow: r0)                                        // dS
                 gemm(.nn, m: rows, n: hd, k: r1, a: dsb, lda: T, b: k, ldb: 3 * C,
                      c: dq + r0 * 3 * C, ldc: 3 * C, accumulate: false)                            // dQ = dS·K
