@@ -31,7 +31,7 @@ func gemmPack(_ src: UnsafePointer<Float>, laneStride: Int, kStride: Int, lanes:
             }
             if tail > 0 {
                 copyLanes(row + lane0, to: out, count: tail)
-                (out + tail).update(repeating: 0, count: width - tail)
+                zeroLanes(out + tail, count: width - tail)
             }
         }
         return

@@ -24,8 +24,8 @@ public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// p[0..<count] = 0 in SIMD8 stores: a head's row of dK or dV (8-32 floats), where a memset call
-/// costs more than the stores.
+/// p[0..<count] = 0 in SIMD8 stores, for the few floats where a memset call costs more than the
+/// stores: a ragged packed panel's padding each k step, a head's row of dK or dV (8-32 floats).
 @inlinable @inline(__always)
 public func zeroLanes(_ p: UnsafeMutablePointer<Float>, count: Int) {
     var l = 0
